@@ -1,0 +1,34 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "lmb",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "lmb", targets: ["lmb"]),
+        .library(name: "LMBCore", targets: ["LMBCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
+    ],
+    targets: [
+        .target(
+            name: "LMBCore",
+            dependencies: [
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ]
+        ),
+        .executableTarget(
+            name: "lmb",
+            dependencies: [
+                "LMBCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "LMBCoreTests", dependencies: ["LMBCore"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["lmb"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,139 @@
+import Foundation
+import GRDB
+import GRDBSQLite
+
+/// The SQLite store: settlements, every transaction row, the groups the ledger books from, postings and events.
+public final class Store: @unchecked Sendable {
+    public let dbQueue: DatabaseQueue
+    public let path: String
+
+    public init(path: String) throws {
+        self.path = path
+        if !FileManager.default.fileExists(atPath: path) {
+            // Create it 0600 before SQLite does, so it is never readable by others, not even for a moment.
+            let fd = Glibc.open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0o600)
+            guard fd >= 0 else { throw LMBError.io("cannot create the store at \(path): \(String(cString: strerror(errno)))") }
+            close(fd)
+        }
+        try LMBHome.checkPrivate(path)
+        var config = Configuration()
+        config.busyMode = .timeout(10)
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        dbQueue = try DatabaseQueue(path: path, configuration: config)
+        try dbQueue.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA journal_mode = WAL")
+        }
+        try Store.migrator.migrate(dbQueue)
+    }
+
+    public static func open(home: LMBHome) throws -> Store {
+        try home.ensureExists()
+        return try Store(path: home.storePath)
+    }
+
+    static var migrator: DatabaseMigrator {
+        var m = DatabaseMigrator()
+        m.registerMigration("v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE settlement (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    format TEXT NOT NULL,
+                    marketplace TEXT NOT NULL,
+                    currency TEXT NOT NULL,
+                    start_date TEXT NOT NULL,
+                    end_date TEXT NOT NULL,
+                    deposit_date TEXT NOT NULL,
+                    total_minor INTEGER NOT NULL,
+                    row_count INTEGER NOT NULL,
+                    content_hash TEXT NOT NULL,
+                    source_file TEXT NOT NULL,
+                    encoding TEXT NOT NULL,
+                    decimal_mark TEXT NOT NULL,
+                    date_order TEXT,
+                    imported_at TEXT NOT NULL
+                );
+                CREATE TABLE settlement_group (
+                    settlement_id TEXT NOT NULL REFERENCES settlement(id) ON DELETE CASCADE,
+                    transaction_type TEXT NOT NULL,
+                    amount_type TEXT NOT NULL,
+                    amount_description TEXT NOT NULL,
+                    month TEXT NOT NULL,
+                    amount_minor INTEGER NOT NULL,
+                    row_count INTEGER NOT NULL
+                );
+                CREATE INDEX settlement_group_by_settlement ON settlement_group(settlement_id);
+                CREATE TABLE transaction_row (
+                    settlement_id TEXT NOT NULL,
+                    line INTEGER NOT NULL,
+                    seq INTEGER NOT NULL,
+                    transaction_type TEXT NOT NULL,
+                    amount_type TEXT NOT NULL,
+                    amount_description TEXT NOT NULL,
+                    amount_minor INTEGER NOT NULL,
+                    posted_date TEXT,
+                    order_id TEXT,
+                    sku TEXT,
+                    marketplace TEXT,
+                    PRIMARY KEY (settlement_id, line, seq)
+                ) WITHOUT ROWID;
+                CREATE TABLE posting (
+                    settlement_id TEXT NOT NULL REFERENCES settlement(id) ON DELETE CASCADE,
+                    part INTEGER NOT NULL,
+                    invoice_number TEXT NOT NULL,
+                    type TEXT NOT NULL,
+                    total_minor INTEGER NOT NULL,
+                    body TEXT NOT NULL,
+                    state TEXT NOT NULL DEFAULT 'pending',
+                    idempotency_key TEXT,
+                    xero_invoice_id TEXT,
+                    xero_status TEXT,
+                    updated_at TEXT NOT NULL,
+                    PRIMARY KEY (settlement_id, part)
+                );
+                CREATE TABLE event (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    at TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    settlement_id TEXT,
+                    message TEXT NOT NULL,
+                    detail TEXT
+                );
+                CREATE INDEX event_by_settlement ON event(settlement_id, id);
+                """)
+        }
+        return m
+    }
+
+    // MARK: Events
+
+    public static func now() -> String {
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return f.string(from: Date())
+    }
+
+    public static func recordEvent(_ db: Database, kind: String, settlementID: String?, message: String, detail: JSON? = nil) throws {
+        try db.execute(sql: "INSERT INTO event (at, kind, settlement_id, message, detail) VALUES (?, ?, ?, ?, ?)",
+                       arguments: [now(), kind, settlementID, message, detail?.rendered(pretty: false)])
+    }
+
+    public struct Event: Sendable, Equatable {
+        public var id: Int64
+        public var at: String
+        public var kind: String
+        public var settlementID: String?
+        public var message: String
+        public var detail: String?
+    }
+
+    public func events(settlementID: String? = nil) throws -> [Event] {
+        try dbQueue.read { db in
+            let rows = try Row.fetchAll(db, sql: settlementID == nil
+                ? "SELECT * FROM event ORDER BY id"
+                : "SELECT * FROM event WHERE settlement_id = ? ORDER BY id", arguments: settlementID.map { [$0] } ?? [])
+            return rows.map { Event(id: $0["id"], at: $0["at"], kind: $0["kind"], settlementID: $0["settlement_id"], message: $0["message"], detail: $0["detail"]) }
+        }
+    }
+}

@@ -1,0 +1,61 @@
+import ArgumentParser
+import Foundation
+import LMBCore
+
+extension LMB {
+    struct Preview: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show the Xero invoice or bill a settlement becomes.",
+            discussion: """
+            Give a stored settlement's id, or a settlement file (previewed without importing it). \
+            --json prints exactly the request body that sending will PUT to Xero: {"Invoices":[…]}. \
+            A settlement with rows that no mapping rule covers cannot become a document: it is listed \
+            with the mapping entries to add, and the exit code is 65.
+            """)
+
+        @OptionGroup var global: GlobalOptions
+
+        @Argument(help: ArgumentHelp("A settlement id, or the path of a settlement file.", valueName: "id-or-file"))
+        var target: String
+
+        func run() throws {
+            try runReporting {
+                let home = global.lmbHome
+                let mapping = try Mapping.load(home: home.url)
+                let header: SettlementHeader
+                let marketplace: String
+                let groups: [SettlementGroup]
+                var isFile = false
+                var isDirectory: ObjCBool = false
+                if FileManager.default.fileExists(atPath: target, isDirectory: &isDirectory), !isDirectory.boolValue {
+                    let parsed = try SettlementParser(path: target).parse()
+                    (header, marketplace, groups, isFile) = (parsed.header, parsed.marketplace, parsed.groups, true)
+                } else {
+                    guard FileManager.default.fileExists(atPath: home.storePath) else {
+                        throw LMBError.notFound("'\(target)' is neither a file nor an imported settlement (no store yet at \(home.storePath))")
+                    }
+                    let store = try Store.open(home: home)
+                    guard let s = try store.settlement(id: target) else {
+                        throw LMBError.notFound("'\(target)' is neither a file nor an imported settlement; list them with: lmb settlements")
+                    }
+                    (header, marketplace, groups) = (s.header, s.marketplace, s.groups)
+                }
+                let result = Ledger(mapping: mapping).book(header: header, marketplace: marketplace, groups: groups)
+                if result.needsMapping {
+                    Terminal.err(Render.unmappedText(settlementID: header.id, result.unmapped, currency: header.currencyInfo))
+                    if global.json {
+                        Terminal.out(JSON.object([("Invoices", .array([])),
+                                                  ("unmapped", .array(result.unmapped.map(Render.unmappedJSON(currency: header.currencyInfo))))]).rendered())
+                    }
+                    return 65
+                }
+                if global.json {
+                    Terminal.out(Posting.requestBody(result.postings).rendered())
+                } else {
+                    Terminal.out(Render.preview(header: header, marketplace: marketplace, result: result, fromFile: isFile))
+                }
+                return 0
+            }
+        }
+    }
+}

@@ -1,0 +1,47 @@
+import Foundation
+import LMBCore
+
+/// Text and JSON renderings shared by the commands.
+enum Render {
+    static func preview(header h: SettlementHeader, marketplace: String, result: LedgerResult, fromFile: Bool) -> String {
+        var out: [String] = []
+        out.append("Settlement \(h.id) · \(marketplace) · \(h.format.displayName) · \(h.startDate) → \(h.endDate) · deposit \(h.depositDate)\(fromFile ? " · (file, not imported)" : "")")
+        for p in result.postings {
+            let kind = p.type == .invoice ? "Invoice (ACCREC)" : "Bill (ACCPAY) — the settlement is negative"
+            out.append("")
+            out.append("\(kind) \(p.invoiceNumber) · contact \(p.contactName) · date \(p.date) · due \(p.dueDate) · \(p.currency.code) · \(p.lineAmountTypes) · DRAFT")
+            var rows = [["ACCOUNT", "TAX", "DESCRIPTION", "AMOUNT"]]
+            for line in p.lines {
+                rows.append([line.accountCode, line.taxType, line.description, Money.format(line.amountMinor, exponent: p.currency.exponent)])
+            }
+            rows.append(["", "", "Total", Money.format(p.totalMinor, exponent: p.currency.exponent)])
+            out.append(Terminal.table(rows, rightAlign: [3]).split(separator: "\n").map { "  " + $0 }.joined(separator: "\n"))
+        }
+        out.append("")
+        let net = result.postings.reduce(Int64(0)) { $0 + $1.signedTotalMinor }
+        out.append("Deposit \(h.total.decimalString) \(h.currency) = documents \(Money.format(net, exponent: h.currencyInfo.exponent)) \(h.currency)\(net == h.totalMinor ? " ✓" : " ✗")")
+        return out.joined(separator: "\n")
+    }
+
+    static func unmappedText(settlementID: String, _ unmapped: [UnmappedCombination], currency: Currency) -> String {
+        var out = ["Settlement \(settlementID) needs mapping: \(unmapped.count) combination\(unmapped.count == 1 ? "" : "s") match no rule."]
+        var rows = [["TRANSACTION-TYPE", "AMOUNT-TYPE", "AMOUNT-DESCRIPTION", "ROWS", "AMOUNT"]]
+        for u in unmapped {
+            rows.append([u.transactionType, u.amountType, u.amountDescription, String(u.count), Money.format(u.amountMinor, exponent: currency.exponent)])
+        }
+        out.append(Terminal.table(rows, rightAlign: [3, 4]).split(separator: "\n").map { "  " + $0 }.joined(separator: "\n"))
+        out.append("Add a rule for each to the \"rules\" list of the mapping (lmb mapping init writes one; CATEGORY is one of \(Category.allCases.map(\.rawValue).joined(separator: ", "))):")
+        for u in unmapped { out.append("  " + u.suggestedRule) }
+        return out.joined(separator: "\n")
+    }
+
+    static func unmappedJSON(currency: Currency) -> (UnmappedCombination) -> JSON {
+        { u in
+            .object([
+                ("transactionType", .string(u.transactionType)), ("amountType", .string(u.amountType)),
+                ("amountDescription", .string(u.amountDescription)), ("rows", .int(u.count)),
+                ("amount", .money(u.amountMinor, exponent: currency.exponent)), ("rule", .string(u.suggestedRule)),
+            ])
+        }
+    }
+}
