@@ -17,6 +17,8 @@ public struct LineReader: ~Copyable {
     public private(set) var lineNumber = 0
     public private(set) var bytesConsumed = 0
     public let maxLineBytes: Int
+    /// Sees every byte of the file once, as read (for hashing the file's content).
+    public var onRead: ((UnsafeRawBufferPointer) -> Void)?
 
     public enum Failure: Error, Equatable, Sendable {
         case cannotOpen(String, Int32)
@@ -99,6 +101,7 @@ public struct LineReader: ~Copyable {
                 throw .readFailed(errno)
             }
             if n == 0 { eof = true }
+            if n > 0, let onRead { onRead(UnsafeRawBufferPointer(start: buffer.baseAddress! + end, count: n)) }
             end += n
             return
         }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// One amount of a settlement row, as the parser hands it out. The byte fields point into the parser's
 /// buffer and are valid only during the callback; `decode` turns one into a String when a consumer needs it.
 public struct ParsedEntry {
@@ -42,6 +44,15 @@ public struct SettlementParser {
         var amountType: Int?
         var marketplace, orderID, sku, postedDate: Int?
         var amounts: [AmountColumn]
+
+        /// How many leading fields of a row hold everything read.
+        func needed(withRowDetail: Bool) -> Int {
+            var used = [settlementID, startDate, endDate, depositDate, totalAmount, currency, transactionType]
+            used += [amountType, marketplace, postedDate].compactMap { $0 }
+            used += amounts.flatMap { [$0.amount] + ($0.description.map { [$0] } ?? []) }
+            if withRowDetail { used += [orderID, sku].compactMap { $0 } }
+            return used.max()! + 1
+        }
     }
 
     static let v1AmountColumns: [(type: String?, amount: String, amountType: StaticString)] = [
@@ -103,7 +114,7 @@ public struct SettlementParser {
     // MARK: Parsing
 
     /// Parses the whole file. `onEntry` sees every amount (for storing rows); the result holds the groups.
-    public func parse(progress: Progress? = nil, onHeader: ((SettlementHeader) throws -> Void)? = nil,
+    public func parse(hashContent: Bool = true, progress: Progress? = nil, onHeader: ((SettlementHeader) throws -> Void)? = nil,
                       onEntry: EntrySink? = nil) throws -> ParsedSettlement {
         var reader: LineReader
         do { reader = try LineReader(path: path) } catch {
@@ -111,19 +122,24 @@ public struct SettlementParser {
             throw fail(nil, "cannot be read")
         }
         let totalBytes = Self.fileSize(path)
-        var hasher = SHA256()
+        let hasher: SHA256? = hashContent ? SHA256() : nil
+        if let hasher { reader.onRead = { hasher.update($0) } }
         var text = TextDecoding()
         var dates = DateReader()
         var columns: Columns?
         var header: SettlementHeader?
         var amounts: AmountParser?
         var aggregator = GroupAggregator()
-        var marketplaces: [[UInt8]: Int] = [:]
+        var marketplaces = MarketplaceTally()
         var sum: Int64 = 0
         var rowCount = 0
         var lastProgress = 0
+        var lastPosted: CalendarDate?
+        var lastPostedBytes: [UInt8] = []
 
         let fieldCapacity = 128
+        var neededFields = fieldCapacity  // until the header tells which columns are read
+        var idBytes: [UInt8] = []
         let fields = UnsafeMutableBufferPointer<UnsafeBufferPointer<UInt8>>.allocate(capacity: fieldCapacity)
         defer { fields.deallocate() }
         let empty = UnsafeBufferPointer<UInt8>(start: nil, count: 0)
@@ -133,46 +149,67 @@ public struct SettlementParser {
             do {
                 more = try reader.nextLine { (rawLine: UnsafeBufferPointer<UInt8>, lineNo: Int, consumed: Int) throws -> Bool in
                     var line = rawLine
-                    hasher.update(UnsafeRawBufferPointer(rawLine))
                     if lineNo == 1, line.count >= 3, line[0] == 0xEF, line[1] == 0xBB, line[2] == 0xBF {
                         line = UnsafeBufferPointer(rebasing: line[3...])
                     }
                     if memchr(line.baseAddress ?? UnsafePointer(bitPattern: 1)!, 0, line.count) != nil, line.count > 0 {
                         throw fail(lineNo, "binary data (a NUL byte); a settlement report is text")
                     }
-                    // Blank lines (a trailing one, or stray ones) carry nothing.
-                    if line.allSatisfy({ $0 == 32 || $0 == 9 }) { return true }
-
-                    // Split on tabs.
+                    // Split on tabs, only as far as the last column read; note any non-ASCII byte on the way.
+                    let want = neededFields
                     var n = 0
                     var fieldStart = 0
-                    for i in 0...line.count {
-                        if i == line.count || line[i] == 9 {
-                            guard n < fieldCapacity else { throw fail(lineNo, "more than \(fieldCapacity) fields") }
-                            fields[n] = UnsafeBufferPointer(rebasing: line[fieldStart..<i])
+                    var high: UInt8 = 0
+                    let count = line.count
+                    if let base = line.baseAddress {
+                        var i = 0
+                        while i < count {
+                            let b = base[i]
+                            high |= b
+                            if b == 9 {
+                                fields[n] = UnsafeBufferPointer(start: base + fieldStart, count: i - fieldStart)
+                                n += 1
+                                fieldStart = i + 1
+                                if n == want - 1 {
+                                    // The last wanted field runs to the next tab.
+                                    var j = fieldStart
+                                    while j < count && base[j] != 9 { high |= base[j]; j += 1 }
+                                    fields[n] = UnsafeBufferPointer(start: base + fieldStart, count: j - fieldStart)
+                                    n += 1
+                                    fieldStart = -1
+                                    break
+                                }
+                                guard n < fieldCapacity - 1 else { throw fail(lineNo, "more than \(fieldCapacity) fields") }
+                            }
+                            i += 1
+                        }
+                        if fieldStart >= 0 {
+                            fields[n] = UnsafeBufferPointer(start: base + fieldStart, count: count - fieldStart)
                             n += 1
-                            fieldStart = i + 1
                         }
                     }
+                    // Blank lines (a trailing one, or stray ones) carry nothing.
+                    var blank = true
+                    for k in 0..<n where !fields[k].allSatisfy({ $0 == 32 }) { blank = false; break }
+                    if blank { return true }
 
                     guard let cols = columns else {
                         var names: [String] = []
                         for i in 0..<n { names.append(try text.string(fields[i]).trimmingSpaces()) }
-                        columns = try self.columns(from: names, line: lineNo)
+                        let found = try self.columns(from: names, line: lineNo)
+                        columns = found
+                        neededFields = found.needed(withRowDetail: onEntry != nil)
                         return true
                     }
-                    if n > cols.count {
-                        for i in cols.count..<n where !fields[i].isEmpty {
-                            throw fail(lineNo, "\(n) fields where the header has \(cols.count); is this the right delimiter?")
-                        }
-                    }
                     // Rows may drop trailing empty fields.
-                    for i in n..<max(n, cols.count) { fields[i] = empty }
+                    for i in n..<max(n, want) { fields[i] = empty }
+                    let nonASCII = high & 0x80 != 0
                     func field(_ i: Int) -> UnsafeBufferPointer<UInt8> { fields[i] }
 
                     guard let head = header else {
                         header = try readSummary(field, cols, lineNo, &text, &dates)
                         try onHeader?(header!)
+                        idBytes = Array(header!.id.utf8)
                         amounts = AmountParser(exponent: header!.currencyInfo.exponent, decimalMark: nil)
                         // Decide the decimal mark from the total where it shows one.
                         var probe = AmountParser(exponent: header!.currencyInfo.exponent)
@@ -182,7 +219,7 @@ public struct SettlementParser {
                     }
 
                     let id = field(cols.settlementID)
-                    if !id.isEmpty && !id.elementsEqual(head.id.utf8) {
+                    if !id.isEmpty && (id.count != idBytes.count || memcmp(id.baseAddress!, idBytes, id.count) != 0) {
                         throw fail(lineNo, "settlement-id '\(try text.string(id))' differs from the summary row's '\(head.id)'; one file holds one settlement")
                     }
                     if !field(cols.totalAmount).isEmpty {
@@ -192,20 +229,26 @@ public struct SettlementParser {
 
                     var posted: CalendarDate?
                     if let p = cols.postedDate, !field(p).isEmpty {
-                        posted = try readDate(field(p), "posted-date", lineNo, &dates)
+                        // Rows come in date order: most share the previous row's date text.
+                        let f = field(p)
+                        if let cached = lastPosted, f.count == lastPostedBytes.count, memcmp(f.baseAddress!, lastPostedBytes, f.count) == 0 {
+                            posted = cached
+                        } else {
+                            posted = try readDate(field(p), "posted-date", lineNo, &dates)
+                            lastPosted = posted
+                            lastPostedBytes.removeAll(keepingCapacity: true)
+                            lastPostedBytes.append(contentsOf: field(p))
+                        }
                     }
                     let tt = field(cols.transactionType)
                     let at = cols.amountType.map(field) ?? empty
                     let market = cols.marketplace.map(field) ?? empty
-                    try text.observe(tt)
-                    try text.observe(market)
-                    if !market.isEmpty {
-                        if let existing = marketplaces.index(forKey: Array(market)) {
-                            marketplaces.values[existing] += 1
-                        } else {
-                            marketplaces[Array(market)] = 1
-                        }
+                    if nonASCII {
+                        try text.observe(tt)
+                        try text.observe(at)
+                        try text.observe(market)
                     }
+                    marketplaces.add(market)
                     var carriedAmount = false
                     for column in cols.amounts {
                         let raw = field(column.amount)
@@ -222,7 +265,7 @@ public struct SettlementParser {
                         if overflow { throw fail(lineNo, "the amounts overflow") }
                         sum = s
                         let description = column.description.map(field) ?? empty
-                        try text.observe(description)
+                        if nonASCII { try text.observe(description) }
                         try withFixedAmountType(column.amountType, or: at) { amountType in
                             aggregator.add(tt, amountType, description, posted, value)
                             if let onEntry {
@@ -261,13 +304,13 @@ public struct SettlementParser {
             let currency = head.currencyInfo
             throw fail(nil, "settlement \(head.id) does not add up: its rows sum to \(Money.format(sum, exponent: currency.exponent)) but total-amount is \(head.total.decimalString) (difference \(Money.format(head.totalMinor - sum, exponent: currency.exponent)) \(currency.code))", .doesNotAddUp)
         }
-        let market = try Self.chooseMarketplace(marketplaces, &text)
+        let market = try marketplaces.choose(&text)
         return ParsedSettlement(
             header: head, marketplace: market, groups: try aggregator.groups(&text), rowCount: rowCount,
             encoding: text.encoding.rawValue,
             decimalMark: amounts?.decimalMark == .comma ? "," : ".",
             dateOrder: dates.slashOrder?.rawValue,
-            contentHash: hasher.hexDigest())
+            contentHash: hasher?.hexDigest() ?? "")
     }
 
     private func withFixedAmountType(_ fixed: StaticString?, or column: UnsafeBufferPointer<UInt8>, _ body: (UnsafeBufferPointer<UInt8>) throws -> Void) rethrows {
@@ -338,68 +381,114 @@ public struct SettlementParser {
         }
     }
 
-    static func chooseMarketplace(_ counts: [[UInt8]: Int], _ text: inout TextDecoding) throws -> String {
-        var best: (name: String, count: Int)?
-        for (bytes, count) in counts {
-            let name = bytes.withUnsafeBufferPointer { String(decoding: $0, as: UTF8.self) }
-            if name.hasPrefix("Non-Amazon") { continue }
-            if best == nil || count > best!.count || (count == best!.count && name < best!.name) { best = (name, count) }
-        }
-        if let best {
-            let decoded = try counts.keys.first { $0.elementsEqual(best.name.utf8) }.map { key in
-                try key.withUnsafeBufferPointer { buffer throws(TextDecoding.Failure) in try text.string(buffer) }
-            }
-            return decoded ?? best.name
-        }
-        return "Amazon"
-    }
-
     static func fileSize(_ path: String) -> Int {
         var st = stat()
         return stat(path, &st) == 0 ? Int(st.st_size) : 0
     }
 }
 
-/// Sums entries by (transaction-type, amount-type, amount-description, month) without building Strings per row.
+/// Sums entries by (transaction-type, amount-type, amount-description, month) without building anything per row:
+/// an open-addressing table keyed by an FNV-1a hash of the field bytes, each hit checked byte for byte.
 struct GroupAggregator {
-    private var index: [[UInt8]: Int] = [:]
-    private var keys: [[UInt8]] = []
-    private var sums: [(amount: Int64, count: Int, month: String)] = []
-    private var scratch: [UInt8] = []
+    private struct Key {
+        var bytes: [UInt8]   // tt, at, ad back to back
+        var ttCount: Int, atCount: Int
+        var yearMonth: Int   // 0 when the rows carry no date
+        var hash: UInt64
+    }
+    private var slots = [Int32](repeating: -1, count: 1024)
+    private var keys: [Key] = []
+    private var sums: [(amount: Int64, count: Int)] = []
 
-    init() { scratch.reserveCapacity(256) }
+    @inline(__always) private static func fnv(_ hash: inout UInt64, _ bytes: UnsafeBufferPointer<UInt8>) {
+        for b in bytes { hash = (hash ^ UInt64(b)) &* 0x100000001b3 }
+        hash = (hash ^ 0x1F) &* 0x100000001b3
+    }
 
     mutating func add(_ tt: UnsafeBufferPointer<UInt8>, _ at: UnsafeBufferPointer<UInt8>, _ ad: UnsafeBufferPointer<UInt8>,
                       _ date: CalendarDate?, _ amount: Int64) {
-        scratch.removeAll(keepingCapacity: true)
-        scratch.append(contentsOf: tt); scratch.append(0x1F)
-        scratch.append(contentsOf: at); scratch.append(0x1F)
-        scratch.append(contentsOf: ad); scratch.append(0x1F)
-        if let date {
-            let ym = date.year * 100 + date.month
-            scratch.append(UInt8(truncatingIfNeeded: ym >> 16)); scratch.append(UInt8(truncatingIfNeeded: ym >> 8)); scratch.append(UInt8(truncatingIfNeeded: ym))
+        let ym = date.map { $0.year * 100 + $0.month } ?? 0
+        var hash: UInt64 = 0xcbf29ce484222325
+        Self.fnv(&hash, tt); Self.fnv(&hash, at); Self.fnv(&hash, ad)
+        hash = (hash ^ UInt64(ym)) &* 0x100000001b3
+        let mask = slots.count - 1
+        var slot = Int(truncatingIfNeeded: hash ^ (hash >> 29)) & mask
+        while true {
+            let i = Int(slots[slot])
+            if i < 0 { break }
+            if keys[i].hash == hash && keys[i].yearMonth == ym && Self.same(keys[i], tt, at, ad) {
+                sums[i].amount &+= amount
+                sums[i].count += 1
+                return
+            }
+            slot = (slot + 1) & mask
         }
-        if let i = index[scratch] {
-            sums[i].amount &+= amount
-            sums[i].count += 1
-        } else {
-            index[scratch] = keys.count
-            keys.append(scratch)
-            sums.append((amount, 1, date?.monthKey ?? ""))
+        slots[slot] = Int32(keys.count)
+        keys.append(Key(bytes: Array(tt) + Array(at) + Array(ad), ttCount: tt.count, atCount: at.count, yearMonth: ym, hash: hash))
+        sums.append((amount, 1))
+        if keys.count * 2 > slots.count { grow() }
+    }
+
+    private static func same(_ key: Key, _ tt: UnsafeBufferPointer<UInt8>, _ at: UnsafeBufferPointer<UInt8>, _ ad: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard key.ttCount == tt.count, key.atCount == at.count, key.bytes.count == tt.count + at.count + ad.count else { return false }
+        return key.bytes.withUnsafeBufferPointer { k in
+            func eq(_ offset: Int, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
+                b.isEmpty || memcmp(k.baseAddress! + offset, b.baseAddress!, b.count) == 0
+            }
+            return eq(0, tt) && eq(tt.count, at) && eq(tt.count + at.count, ad)
+        }
+    }
+
+    private mutating func grow() {
+        slots = [Int32](repeating: -1, count: slots.count * 2)
+        let mask = slots.count - 1
+        for (i, key) in keys.enumerated() {
+            var slot = Int(truncatingIfNeeded: key.hash ^ (key.hash >> 29)) & mask
+            while slots[slot] >= 0 { slot = (slot + 1) & mask }
+            slots[slot] = Int32(i)
         }
     }
 
     func groups(_ text: inout TextDecoding) throws -> [SettlementGroup] {
         var out: [SettlementGroup] = []
         for (i, key) in keys.enumerated() {
-            let parts = key.split(separator: 0x1F, maxSplits: 3, omittingEmptySubsequences: false)
-            func s(_ k: Int) throws -> String {
-                try Array(parts[k]).withUnsafeBufferPointer { b throws(TextDecoding.Failure) in try text.string(b) }.trimmingSpaces()
+            func s(_ range: Range<Int>) throws -> String {
+                try Array(key.bytes[range]).withUnsafeBufferPointer { b throws(TextDecoding.Failure) in try text.string(b) }.trimmingSpaces()
             }
-            out.append(SettlementGroup(transactionType: try s(0), amountType: try s(1), amountDescription: try s(2),
-                                       month: sums[i].month, amountMinor: sums[i].amount, count: sums[i].count))
+            let month = key.yearMonth == 0 ? "" : String(format: "%04d-%02d", key.yearMonth / 100, key.yearMonth % 100)
+            out.append(SettlementGroup(
+                transactionType: try s(0..<key.ttCount), amountType: try s(key.ttCount..<key.ttCount + key.atCount),
+                amountDescription: try s(key.ttCount + key.atCount..<key.bytes.count),
+                month: month, amountMinor: sums[i].amount, count: sums[i].count))
         }
         return out.sorted { ($0.month, $0.transactionType, $0.amountType, $0.amountDescription) < ($1.month, $1.transactionType, $1.amountType, $1.amountDescription) }
+    }
+}
+
+/// Counts rows per marketplace-name; the settlement's marketplace is the commonest (not "Non-Amazon …").
+struct MarketplaceTally {
+    private var names: [[UInt8]] = []
+    private var counts: [Int] = []
+    private var last = -1
+
+    mutating func add(_ name: UnsafeBufferPointer<UInt8>) {
+        guard !name.isEmpty else { return }
+        if last >= 0, names[last].elementsEqual(name) { counts[last] += 1; return }
+        if let i = names.firstIndex(where: { $0.elementsEqual(name) }) {
+            counts[i] += 1; last = i; return
+        }
+        guard names.count < 64 else { return }
+        names.append(Array(name)); counts.append(1); last = names.count - 1
+    }
+
+    func choose(_ text: inout TextDecoding) throws -> String {
+        var best: (name: String, count: Int)?
+        for (i, bytes) in names.enumerated() {
+            let name = try bytes.withUnsafeBufferPointer { b throws(TextDecoding.Failure) in try text.string(b) }.trimmingSpaces()
+            if name.hasPrefix("Non-Amazon") || name.isEmpty { continue }
+            if best == nil || counts[i] > best!.count || (counts[i] == best!.count && name < best!.name) { best = (name, counts[i]) }
+        }
+        return best?.name ?? "Amazon"
     }
 }
 

@@ -42,6 +42,7 @@ extension Store {
             var insert: Statement?
             var lastLine = -1
             var seq = 0
+            var dateText = DateTextCache()
 
             let parsed = try parser.parse(progress: progress, onHeader: { header in
                 settlementID = header.id
@@ -63,7 +64,7 @@ extension Store {
             }, onEntry: { entry, _ in
                 guard writeRows, let statement = insert?.sqliteStatement else { return }
                 if entry.line == lastLine { seq += 1 } else { seq = 0; lastLine = entry.line }
-                try Store.insertRow(statement, settlementID, entry, seq)
+                try Store.insertRow(statement, settlementID, entry, seq, &dateText)
             })
 
             if let existing, !replace {
@@ -79,9 +80,19 @@ extension Store {
         }
     }
 
+    /// The ISO text of the last date bound: rows share dates, so most rows reuse it.
+    struct DateTextCache {
+        var date: CalendarDate?
+        var text = ""
+        mutating func text(_ d: CalendarDate) -> String {
+            if d != date { date = d; text = d.description }
+            return text
+        }
+    }
+
     static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
-    static func insertRow(_ s: OpaquePointer, _ settlementID: String, _ e: borrowing ParsedEntry, _ seq: Int) throws {
+    static func insertRow(_ s: OpaquePointer, _ settlementID: String, _ e: borrowing ParsedEntry, _ seq: Int, _ dates: inout DateTextCache) throws {
         sqlite3_reset(s)
         sqlite3_bind_text(s, 1, settlementID, -1, transient)
         sqlite3_bind_int64(s, 2, Int64(e.line))
@@ -97,7 +108,7 @@ extension Store {
         bind(5, e.amountType)
         bind(6, e.amountDescription)
         sqlite3_bind_int64(s, 7, e.amountMinor)
-        if let d = e.postedDate { sqlite3_bind_text(s, 8, d.description, -1, transient) } else { sqlite3_bind_null(s, 8) }
+        if let d = e.postedDate { sqlite3_bind_text(s, 8, dates.text(d), 10, transient) } else { sqlite3_bind_null(s, 8) }
         bind(9, e.orderID, nullIfEmpty: true)
         bind(10, e.sku, nullIfEmpty: true)
         bind(11, e.marketplace, nullIfEmpty: true)

@@ -20,10 +20,11 @@ public final class Store: @unchecked Sendable {
         config.busyMode = .timeout(10)
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            try db.execute(sql: "PRAGMA cache_size = -16000")  // 16 MB: an import of a million rows stays in memory bounds
         }
         dbQueue = try DatabaseQueue(path: path, configuration: config)
         try dbQueue.writeWithoutTransaction { db in
-            try db.execute(sql: "PRAGMA journal_mode = WAL")
+            try db.execute(sql: "PRAGMA journal_mode = DELETE")
         }
         try Store.migrator.migrate(dbQueue)
     }

@@ -28,7 +28,7 @@ extension LMB {
                 var isFile = false
                 var isDirectory: ObjCBool = false
                 if FileManager.default.fileExists(atPath: target, isDirectory: &isDirectory), !isDirectory.boolValue {
-                    let parsed = try SettlementParser(path: target).parse()
+                    let parsed = try SettlementParser(path: target).parse(hashContent: false)
                     (header, marketplace, groups, isFile) = (parsed.header, parsed.marketplace, parsed.groups, true)
                 } else {
                     guard FileManager.default.fileExists(atPath: home.storePath) else {
