@@ -61,10 +61,10 @@ extension Store {
                             amount_minor, posted_date, order_id, sku, marketplace) VALUES (?,?,?,?,?,?,?,?,?,?,?)
                         """)
                 }
-            }, onEntry: { entry, _ in
+            }, onEntry: { entry, text in
                 guard writeRows, let statement = insert?.sqliteStatement else { return }
                 if entry.line == lastLine { seq += 1 } else { seq = 0; lastLine = entry.line }
-                try Store.insertRow(statement, settlementID, entry, seq, &dateText)
+                try Store.insertRow(statement, settlementID, entry, seq, &dateText, &text)
             })
 
             if let existing, !replace {
@@ -92,26 +92,32 @@ extension Store {
 
     static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
-    static func insertRow(_ s: OpaquePointer, _ settlementID: String, _ e: borrowing ParsedEntry, _ seq: Int, _ dates: inout DateTextCache) throws {
+    static func insertRow(_ s: OpaquePointer, _ settlementID: String, _ e: borrowing ParsedEntry, _ seq: Int, _ dates: inout DateTextCache,
+                          _ text: inout TextDecoding) throws {
         sqlite3_reset(s)
         sqlite3_bind_text(s, 1, settlementID, -1, transient)
         sqlite3_bind_int64(s, 2, Int64(e.line))
         sqlite3_bind_int64(s, 3, Int64(seq))
-        func bind(_ i: Int32, _ b: UnsafeBufferPointer<UInt8>, nullIfEmpty: Bool = false) {
+        func bind(_ i: Int32, _ b: UnsafeBufferPointer<UInt8>, nullIfEmpty: Bool = false) throws {
             if b.isEmpty {
                 if nullIfEmpty { sqlite3_bind_null(s, i) } else { sqlite3_bind_text(s, i, "", 0, transient) }
                 return
             }
-            b.withMemoryRebound(to: CChar.self) { sqlite3_bind_text(s, i, $0.baseAddress, Int32($0.count), transient) }
+            if b.contains(where: { $0 >= 0x80 }) {
+                // Stored as UTF-8 whatever the file's encoding.
+                sqlite3_bind_text(s, i, try text.string(b), -1, transient)
+                return
+            }
+            _ = b.withMemoryRebound(to: CChar.self) { sqlite3_bind_text(s, i, $0.baseAddress, Int32($0.count), transient) }
         }
-        bind(4, e.transactionType)
-        bind(5, e.amountType)
-        bind(6, e.amountDescription)
+        try bind(4, e.transactionType)
+        try bind(5, e.amountType)
+        try bind(6, e.amountDescription)
         sqlite3_bind_int64(s, 7, e.amountMinor)
         if let d = e.postedDate { sqlite3_bind_text(s, 8, dates.text(d), 10, transient) } else { sqlite3_bind_null(s, 8) }
-        bind(9, e.orderID, nullIfEmpty: true)
-        bind(10, e.sku, nullIfEmpty: true)
-        bind(11, e.marketplace, nullIfEmpty: true)
+        try bind(9, e.orderID, nullIfEmpty: true)
+        try bind(10, e.sku, nullIfEmpty: true)
+        try bind(11, e.marketplace, nullIfEmpty: true)
         let rc = sqlite3_step(s)
         guard rc == SQLITE_DONE else {
             throw LMBError.io("the store refused a row: \(String(cString: sqlite3_errstr(rc)))")

@@ -1,0 +1,53 @@
+# lmb — make targets. `make demo` and `make test` do all the set-up a fresh machine needs.
+SWIFT ?= swift
+PREFIX ?= /usr/local
+APT_PACKAGES := libsqlite3-dev libcurl4-openssl-dev libssl-dev pkg-config
+BENCH_ROWS ?= 1000000
+BENCH_DIR ?= bench-data
+
+.PHONY: all deps build release test bench install demo man clean fixtures
+
+all: build
+
+## deps: install the C libraries the build links (SQLite, libcurl, libcrypto) when they are missing
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release
+
+## test: every unit and end-to-end test (tests that read ../shared skip when it is absent)
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+## bench: preview and import speed and peak memory on generated settlements, next to awk
+bench: release
+	@BENCH_ROWS=$(BENCH_ROWS) BENCH_DIR=$(BENCH_DIR) ./scripts/bench.sh
+
+install: release
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 .build/release/lmb $(DESTDIR)$(PREFIX)/bin/lmb
+
+## demo: the main job, on the project's own fixtures
+demo: build
+	@./scripts/demo.sh
+
+## man: lmb.1 through ArgumentParser's generate-manual plugin
+man: deps
+	$(SWIFT) package plugin --allow-writing-to-package-directory generate-manual --output-directory man
+	@ls man
+
+fixtures:
+	python3 fixtures/make_fixtures.py
+
+clean:
+	rm -rf .build $(BENCH_DIR)
