@@ -244,9 +244,7 @@ public struct SettlementParser {
                     let at = cols.amountType.map(field) ?? empty
                     let market = cols.marketplace.map(field) ?? empty
                     if nonASCII {
-                        try text.observe(tt)
-                        try text.observe(at)
-                        try text.observe(market)
+                        for k in 0..<n { try text.observe(fields[k]) }
                     }
                     marketplaces.add(market)
                     var carriedAmount = false
@@ -265,7 +263,6 @@ public struct SettlementParser {
                         if overflow { throw fail(lineNo, "the amounts overflow") }
                         sum = s
                         let description = column.description.map(field) ?? empty
-                        if nonASCII { try text.observe(description) }
                         try withFixedAmountType(column.amountType, or: at) { amountType in
                             aggregator.add(tt, amountType, description, posted, value)
                             if let onEntry {

@@ -1,0 +1,90 @@
+import Foundation
+import Testing
+@testable import LMBCore
+
+@Suite("Settlement parsing over the project's fixtures")
+struct ParserTests {
+    @Test("each accepted fixture parses to its expected summary", arguments: Expected.accepted)
+    func accepted(name: String) throws {
+        let e = Expected.all[name]!
+        // Parsed as import does, reading every stored field (the encoding shows in the SKUs).
+        let parsed = try SettlementParser(path: Paths.fixture(name), displayName: name).parse(onEntry: { _, _ in })
+        #expect(parsed.header.id == e["id"] as? String)
+        #expect(parsed.header.format.rawValue == e["format"] as? String)
+        #expect(parsed.header.currency == e["currency"] as? String)
+        #expect(parsed.header.total.decimalString == e["total"] as? String)
+        #expect(parsed.rowCount == e["rows"] as? Int)
+        #expect(parsed.marketplace == e["marketplace"] as? String)
+        // Rows add up to the total, group by group.
+        #expect(parsed.groups.reduce(Int64(0)) { $0 + $1.amountMinor } == parsed.header.totalMinor)
+        if let mark = e["decimalMark"] as? String { #expect(parsed.decimalMark == mark) }
+        if let order = e["dateOrder"] as? String { #expect(parsed.dateOrder == order) }
+        if let end = e["endDate"] as? String { #expect(parsed.header.endDate.description == end) }
+        if let deposit = e["depositDate"] as? String { #expect(parsed.header.depositDate.description == deposit) }
+        if let encoding = e["encoding"] as? String { #expect(parsed.encoding == encoding) }
+    }
+
+    @Test("each refused fixture says file:line and what is wrong", arguments: Expected.refused)
+    func refused(name: String) throws {
+        let e = Expected.all[name]!
+        do {
+            _ = try SettlementParser(path: Paths.fixture(name), displayName: name).parse()
+            Issue.record("\(name) was accepted")
+        } catch let error as SettlementFileError {
+            #expect(error.file == name)
+            #expect(error.description.contains(e["message"] as! String), "\(error)")
+            if let line = e["line"] as? Int { #expect(error.line == line) }
+            if let id = e["id"] as? String { #expect(error.message.contains(id)) }
+            if let diff = e["difference"] as? String { #expect(error.message.contains("difference \(diff)")) }
+        }
+    }
+
+    @Test("a file that does not exist is not found, not malformed")
+    func missing() {
+        #expect(throws: SettlementFileError(.notFound, file: "/nonexistent/x.txt", "no such file")) {
+            _ = try SettlementParser(path: "/nonexistent/x.txt").parse()
+        }
+    }
+
+    @Test("the UTF-8 and the Windows-1252 file store the same text")
+    func encodings() throws {
+        var skus: [String] = []
+        for name in ["v2-fr-crlf-bom.txt", "v2-de-cp1252.txt"] {
+            _ = try SettlementParser(path: Paths.fixture(name)).parse(onEntry: { entry, text in
+                if entry.line == 3 { skus.append(try text.string(entry.sku)) }
+            })
+        }
+        #expect(skus == ["Café-Tasse", "Café-Tasse"])
+    }
+
+    @Test("a line of 10 MB is refused without reading it into memory whole")
+    func hugeLine() throws {
+        var text = "settlement-id\tsettlement-start-date\tsettlement-end-date\tdeposit-date\ttotal-amount\tcurrency\ttransaction-type\tamount-type\tamount-description\tamount\n"
+        text += String(repeating: "x", count: 10 << 20) + "\n"
+        let path = try writeTemp(text)
+        #expect(throws: SettlementFileError.self) { _ = try SettlementParser(path: path).parse() }
+        do { _ = try SettlementParser(path: path).parse() } catch let e as SettlementFileError {
+            #expect(e.line == 2)
+            #expect(e.message.contains("longer than"))
+        }
+    }
+
+    @Test("ambiguous slashed dates take the currency's convention, consistently")
+    func ambiguousSlashes() throws {
+        let header = "settlement-id\tsettlement-start-date\tsettlement-end-date\tdeposit-date\ttotal-amount\tcurrency\ttransaction-type\tamount-type\tamount-description\tamount\tposted-date\n"
+        for (currency, end) in [("USD", "2025-06-10"), ("GBP", "2025-10-06")] {
+            let body = header + "1\t01/06/25\t06/10/25\t07/10/25\t1.00\t\(currency)\n1\t\t\t\t\t\tOrder\tItemPrice\tPrincipal\t1.00\t03/06/25\n"
+            let parsed = try SettlementParser(path: try writeTemp(body)).parse()
+            #expect(parsed.header.endDate.description == end)
+        }
+    }
+
+    @Test("the content hash names the file's bytes")
+    func hash() throws {
+        let a = try SettlementParser(path: Paths.fixture("v2-us.txt")).parse()
+        let b = try SettlementParser(path: Paths.fixture("v2-short-rows.txt")).parse()
+        #expect(a.contentHash.count == 64)
+        #expect(a.contentHash != b.contentHash)
+        #expect(try SettlementParser(path: Paths.fixture("v2-us.txt")).parse().contentHash == a.contentHash)
+    }
+}

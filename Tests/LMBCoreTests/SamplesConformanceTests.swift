@@ -1,0 +1,46 @@
+import Foundation
+import Testing
+@testable import LMBCore
+
+/// Real settlement files from ../shared/samples. A fresh clone has no ../shared: these skip then.
+@Suite("Conformance on real Amazon settlements", .enabled(if: Paths.sharedSamples != nil, "../shared/samples is absent"))
+struct SamplesConformanceTests {
+    static var amazonFiles: [String] {
+        guard let root = Paths.sharedSamples else { return [] }
+        return ["amazon-v1", "amazon-v2"].flatMap { dir -> [String] in
+            let url = root.appendingPathComponent(dir)
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: url.path)) ?? []
+            return names.filter { $0.hasSuffix(".txt") }.sorted().map { url.appendingPathComponent($0).path }
+        }
+    }
+
+    @Test("every Amazon file imports, adds up, and previews to the deposit as the right document", arguments: amazonFiles)
+    func sample(path: String) throws {
+        let store = try Store.open(home: try temporaryHome())
+        guard case .imported(let parsed) = try store.importFile(path: path, mapping: .defaults) else {
+            Issue.record("not imported"); return
+        }
+        let result = Ledger(mapping: .defaults).book(header: parsed.header, marketplace: parsed.marketplace, groups: parsed.groups)
+        #expect(!result.needsMapping, "\(result.unmapped)")
+        let posting = try #require(result.postings.first)
+        #expect(posting.signedTotalMinor == parsed.header.totalMinor)
+        #expect(posting.type == (parsed.header.totalMinor >= 0 ? .invoice : .bill))
+    }
+
+    @Test("the DE file's category totals agree with Amazon's own payout summary")
+    func germanSummary() throws {
+        let root = try #require(Paths.sharedSamples).appendingPathComponent("amazon-v2")
+        let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: root.appendingPathComponent("amazon-de-23167452842.summary.json"))) as! [String: Any]
+        func cents(_ key: String) -> Int64 { Int64(((summary[key] as! NSNumber).doubleValue * 100).rounded()) }
+        let parsed = try SettlementParser(path: root.appendingPathComponent("amazon-de-23167452842.txt").path).parse()
+        let totals = Dictionary(uniqueKeysWithValues: Ledger(mapping: .defaults)
+            .book(header: parsed.header, marketplace: parsed.marketplace, groups: parsed.groups).categoryTotals)
+        #expect(parsed.header.totalMinor == cents("netProceeds"))
+        #expect(totals[.sales] == cents("sales"))
+        #expect(totals[.refunds] == cents("refundedSales"))
+        // Amazon counts refunded commissions as refunds; lmb keeps them with the fees they reverse.
+        #expect((totals[.sellerFees] ?? 0) + (totals[.fbaFees] ?? 0) == cents("amazonFees") + cents("refundedExpenses"))
+        #expect(totals[.reserves] == cents("beginningBalance") + cents("accountReserveLevel"))
+        #expect((totals[.salesTax] ?? 0) == 0)  // marketplace-withheld VAT cancels the VAT collected
+    }
+}

@@ -1,0 +1,95 @@
+import Foundation
+import GRDB
+import Testing
+@testable import LMBCore
+
+@Suite("The store and import")
+struct StoreTests {
+    @Test("an import stores the settlement, every row, the groups and the posting")
+    func imports() throws {
+        let store = try Store.open(home: try temporaryHome())
+        let outcome = try store.importFile(path: Paths.fixture("v1-ca.txt"), mapping: .defaults)
+        guard case .imported(let parsed) = outcome else { Issue.record("not imported: \(outcome)"); return }
+        let s = try #require(try store.settlement(id: parsed.header.id))
+        #expect(s.header == parsed.header)
+        #expect(s.groups == parsed.groups)
+        // V1 spreads a row's amounts over columns: the ServiceFee row holds two.
+        #expect(try store.transactionCount(settlementID: parsed.header.id) == 8)
+        #expect(s.postingStates == ["pending"])
+        #expect(try store.events(settlementID: parsed.header.id).map(\.kind) == ["import"])
+    }
+
+    @Test("the same file twice is a no-op that says so")
+    func idempotent() throws {
+        let store = try Store.open(home: try temporaryHome())
+        _ = try store.importFile(path: Paths.fixture("v2-us.txt"), mapping: .defaults)
+        let again = try store.importFile(path: Paths.fixture("v2-us.txt"), mapping: .defaults)
+        guard case .unchanged = again else { Issue.record("expected unchanged, got \(again)"); return }
+        #expect(try store.transactionCount(settlementID: "10000000001") == 14)
+        #expect(try store.events().count == 1)
+    }
+
+    @Test("the same settlement id with other content is refused unless --replace")
+    func replace() throws {
+        let store = try Store.open(home: try temporaryHome())
+        _ = try store.importFile(path: Paths.fixture("v2-us.txt"), mapping: .defaults)
+        let other = try String(contentsOfFile: Paths.fixture("v2-short-rows.txt"), encoding: .utf8).replacingOccurrences(of: "50000000005", with: "10000000001")
+        let path = try writeTemp(other)
+        #expect(throws: LMBError.self) { _ = try store.importFile(path: path, mapping: .defaults) }
+        let replaced = try store.importFile(path: path, replace: true, mapping: .defaults)
+        guard case .replaced = replaced else { Issue.record("expected replaced"); return }
+        #expect(try store.settlement(id: "10000000001")?.contentHash == (try SettlementParser(path: path).parse().contentHash))
+        #expect(try store.transactionCount(settlementID: "10000000001") == 14)
+    }
+
+    @Test("a sent settlement is never replaced")
+    func sentIsFinal() throws {
+        let store = try Store.open(home: try temporaryHome())
+        _ = try store.importFile(path: Paths.fixture("v2-us.txt"), mapping: .defaults)
+        try store.dbQueue.write { try $0.execute(sql: "UPDATE posting SET state = 'sent'") }
+        let other = try String(contentsOfFile: Paths.fixture("v2-short-rows.txt"), encoding: .utf8).replacingOccurrences(of: "50000000005", with: "10000000001")
+        #expect(throws: LMBError.self) { _ = try store.importFile(path: try writeTemp(other), replace: true, mapping: .defaults) }
+        #expect(try store.settlement(id: "10000000001")?.postingStates == ["sent"])
+    }
+
+    @Test("a refused file leaves nothing behind, even after rows were written", arguments: Expected.refused)
+    func atomic(name: String) throws {
+        let store = try Store.open(home: try temporaryHome())
+        #expect(throws: (any Error).self) { _ = try store.importFile(path: Paths.fixture(name), mapping: .defaults) }
+        let counts = try store.dbQueue.read { db in
+            try ["settlement", "transaction_row", "settlement_group", "posting", "event"].map {
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \($0)")!
+            }
+        }
+        #expect(counts == [0, 0, 0, 0, 0])
+    }
+
+    @Test("the store is created 0600, and a store others can read is refused with the chmod that fixes it")
+    func privateFile() throws {
+        let home = try temporaryHome()
+        _ = try Store.open(home: home)
+        var st = stat()
+        #expect(stat(home.storePath, &st) == 0)
+        #expect(st.st_mode & 0o777 == 0o600)
+        chmod(home.storePath, 0o644)
+        do {
+            _ = try Store.open(home: home)
+            Issue.record("a world-readable store was opened")
+        } catch let error as LMBError {
+            #expect(error.exitCode == 78)
+            #expect(error.description.contains("chmod 600"))
+        }
+    }
+
+    @Test("status: ready, needs-mapping, sent")
+    func statuses() throws {
+        let store = try Store.open(home: try temporaryHome())
+        _ = try store.importFile(path: Paths.fixture("v2-us.txt"), mapping: .defaults)
+        _ = try store.importFile(path: Paths.fixture("v2-unmapped.txt"), mapping: .defaults)
+        let ledger = Ledger(mapping: .defaults)
+        let statuses = try store.allSettlements().map { s in
+            s.status(ledger: ledger.book(header: s.header, marketplace: s.marketplace, groups: s.groups))
+        }
+        #expect(Set(statuses) == [.ready, .needsMapping])
+    }
+}

@@ -1,0 +1,39 @@
+import Foundation
+import Testing
+@testable import LMBCore
+
+enum Paths {
+    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let fixtures = packageRoot.appendingPathComponent("fixtures")
+    static let shared = packageRoot.deletingLastPathComponent().appendingPathComponent("shared")
+    static var sharedSamples: URL? {
+        let url = shared.appendingPathComponent("samples")
+        return FileManager.default.fileExists(atPath: url.path) ? url : nil
+    }
+    static func fixture(_ name: String) -> String { fixtures.appendingPathComponent(name).path }
+}
+
+/// The expected summaries fixtures/make_fixtures.py wrote beside the fixtures.
+struct Expected {
+    nonisolated(unsafe) static let all: [String: [String: Any]] = {
+        let data = try! Data(contentsOf: Paths.fixtures.appendingPathComponent("expected.json"))
+        return try! JSONSerialization.jsonObject(with: data) as! [String: [String: Any]]
+    }()
+    static var accepted: [String] { all.filter { ($0.value["exit"] as? Int) == 0 }.map(\.key).sorted() }
+    static var refused: [String] { all.filter { ($0.value["exit"] as? Int) != 0 }.map(\.key).sorted() }
+}
+
+/// A fresh lmb home for one test.
+func temporaryHome() throws -> LMBHome {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("lmb-test-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    return LMBHome(url: url)
+}
+
+func writeTemp(_ text: String, name: String = "settlement.txt") throws -> String {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lmb-file-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    let url = dir.appendingPathComponent(name)
+    try Data(text.utf8).write(to: url)
+    return url.path
+}
