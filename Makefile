@@ -43,6 +43,7 @@ demo: build
 
 ## man: lmb.1 through ArgumentParser's generate-manual plugin
 man: deps
+	mkdir -p man
 	$(SWIFT) package plugin --allow-writing-to-package-directory generate-manual --output-directory man
 	@ls man
 
