@@ -88,3 +88,46 @@ struct ParserTests {
         #expect(try SettlementParser(path: Paths.fixture("v2-us.txt")).parse().contentHash == a.contentHash)
     }
 }
+
+@Suite("Parser against a naive reading")
+struct ParserNaiveTests {
+    /// Rows whose fields have random widths, so tabs fall at every offset of the eight-byte scan.
+    @Test("random field widths give the same groups as splitting each line by hand", arguments: [1, 2, 3])
+    func randomWidths(seed: UInt64) throws {
+        var rng = SplitMix(seed: seed)
+        let header = "settlement-id\tsettlement-start-date\tsettlement-end-date\tdeposit-date\ttotal-amount\tcurrency\ttransaction-type\torder-id\tmarketplace-name\tamount-type\tamount-description\tamount\tposted-date\tsku\n"
+        let kinds = [("Order", "ItemPrice", "Principal"), ("Order", "ItemFees", "Commission"), ("Refund", "ItemPrice", "Principal"),
+                     ("other-transaction", "other-transaction", "Storage Fee")]
+        var rows: [String] = []
+        var expected: [String: Int64] = [:]
+        var total: Int64 = 0
+        for _ in 0..<500 {
+            let (tt, at, ad) = kinds[Int(rng.next() % UInt64(kinds.count))]
+            let cents = Int64(rng.next() % 20000) - 10000
+            total += cents
+            expected["\(tt)|\(at)|\(ad)", default: 0] += cents
+            let pad = String(repeating: "x", count: Int(rng.next() % 23))
+            let sku = rng.next() % 5 == 0 ? "Ünïcode-\(pad)" : pad
+            rows.append("7\t\t\t\t\t\t\(tt)\t\(pad)\tAmazon.com\t\(at)\t\(ad)\t\(Money.format(cents, exponent: 2))\t2024-10-0\(1 + rng.next() % 9)\t\(sku)")
+        }
+        let text = header + "7\t2024-10-01\t2024-10-15\t2024-10-17\t\(Money.format(total, exponent: 2))\tUSD\n" + rows.joined(separator: "\n") + "\n"
+        let parsed = try SettlementParser(path: try writeTemp(text)).parse(onEntry: { _, _ in })
+        var got: [String: Int64] = [:]
+        for g in parsed.groups { got["\(g.transactionType)|\(g.amountType)|\(g.amountDescription)", default: 0] += g.amountMinor }
+        #expect(got == expected)
+        #expect(parsed.rowCount == 500)
+        #expect(parsed.encoding == "utf-8")
+    }
+}
+
+struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}

@@ -37,13 +37,22 @@ public struct SettlementParser {
         var amountType: StaticString?   // fixed amount-type for V1 columns; nil = read the amount-type column
     }
 
-    struct Columns {
+    final class Columns {
         var format: SettlementFormat
         var count: Int
         var settlementID, startDate, endDate, depositDate, totalAmount, currency, transactionType: Int
         var amountType: Int?
         var marketplace, orderID, sku, postedDate: Int?
         var amounts: [AmountColumn]
+
+        init(format: SettlementFormat, count: Int, settlementID: Int, startDate: Int, endDate: Int, depositDate: Int,
+             totalAmount: Int, currency: Int, transactionType: Int, amountType: Int?, marketplace: Int?, orderID: Int?,
+             sku: Int?, postedDate: Int?, amounts: [AmountColumn]) {
+            self.format = format; self.count = count; self.settlementID = settlementID; self.startDate = startDate
+            self.endDate = endDate; self.depositDate = depositDate; self.totalAmount = totalAmount; self.currency = currency
+            self.transactionType = transactionType; self.amountType = amountType; self.marketplace = marketplace
+            self.orderID = orderID; self.sku = sku; self.postedDate = postedDate; self.amounts = amounts
+        }
 
         /// How many leading fields of a row hold everything read.
         func needed(withRowDetail: Bool) -> Int {
@@ -162,31 +171,46 @@ public struct SettlementParser {
                     var high: UInt8 = 0
                     let count = line.count
                     if let base = line.baseAddress {
+                        // Eight bytes at a time: find the tabs (exactly, per byte) and OR the bytes together.
+                        let raw = UnsafeRawPointer(base)
+                        var highWord: UInt64 = 0
                         var i = 0
-                        while i < count {
-                            let b = base[i]
-                            high |= b
-                            if b == 9 {
-                                fields[n] = UnsafeBufferPointer(start: base + fieldStart, count: i - fieldStart)
+                        var done = false
+                        scan: while i + 8 <= count {
+                            let w = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                            highWord |= w
+                            let t = w ^ 0x0909_0909_0909_0909
+                            var m = ~(((t & 0x7F7F_7F7F_7F7F_7F7F) &+ 0x7F7F_7F7F_7F7F_7F7F) | t | 0x7F7F_7F7F_7F7F_7F7F)
+                            while m != 0 {
+                                let position = i + m.trailingZeroBitCount >> 3
+                                fields[n] = UnsafeBufferPointer(start: base + fieldStart, count: position - fieldStart)
                                 n += 1
-                                fieldStart = i + 1
-                                if n == want - 1 {
-                                    // The last wanted field runs to the next tab.
-                                    var j = fieldStart
-                                    while j < count && base[j] != 9 { high |= base[j]; j += 1 }
-                                    fields[n] = UnsafeBufferPointer(start: base + fieldStart, count: j - fieldStart)
-                                    n += 1
-                                    fieldStart = -1
-                                    break
-                                }
+                                fieldStart = position + 1
+                                if n == want { done = true; break scan }
                                 guard n < fieldCapacity - 1 else { throw fail(lineNo, "more than \(fieldCapacity) fields") }
+                                m &= m &- 1
                             }
-                            i += 1
+                            i += 8
                         }
-                        if fieldStart >= 0 {
+                        if !done {
+                            while i < count {
+                                let b = base[i]
+                                high |= b
+                                if b == 9 {
+                                    fields[n] = UnsafeBufferPointer(start: base + fieldStart, count: i - fieldStart)
+                                    n += 1
+                                    fieldStart = i + 1
+                                    if n == want { done = true; break }
+                                    guard n < fieldCapacity - 1 else { throw fail(lineNo, "more than \(fieldCapacity) fields") }
+                                }
+                                i += 1
+                            }
+                        }
+                        if !done {
                             fields[n] = UnsafeBufferPointer(start: base + fieldStart, count: count - fieldStart)
                             n += 1
                         }
+                        if highWord & 0x8080_8080_8080_8080 != 0 { high |= 0x80 }
                     }
                     // Blank lines (a trailing one, or stray ones) carry nothing.
                     var blank = true
