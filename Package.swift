@@ -7,10 +7,12 @@ let package = Package(
     products: [
         .executable(name: "lmb", targets: ["lmb"]),
         .library(name: "LMBCore", targets: ["LMBCore"]),
+        .library(name: "XeroSandbox", targets: ["XeroSandbox"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
+        .package(url: "https://github.com/swhitty/FlyingFox", exact: "0.27.1"),
     ],
     targets: [
         .systemLibrary(
@@ -26,15 +28,21 @@ let package = Package(
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ]
         ),
+        .target(
+            name: "XeroSandbox",
+            dependencies: ["CCrypto", .product(name: "FlyingFox", package: "FlyingFox")]
+        ),
         .executableTarget(
             name: "lmb",
             dependencies: [
                 "LMBCore",
+                "XeroSandbox",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "LMBCoreTests", dependencies: ["LMBCore"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["lmb"]),
+        .testTarget(name: "XeroSandboxTests", dependencies: ["XeroSandbox"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["lmb", "XeroSandbox"]),
     ],
     swiftLanguageModes: [.v6]
 )

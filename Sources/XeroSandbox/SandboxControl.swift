@@ -1,0 +1,140 @@
+import Foundation
+
+extension SandboxEngine {
+    /// The control API under /_sandbox/: for tests and the demo. lmb itself never calls it.
+    func control(_ r: SandboxRequest) -> SandboxResponse {
+        let body = (try? JSONSerialization.jsonObject(with: r.body.isEmpty ? Data("{}".utf8) : r.body)) as? [String: Any]
+        switch (r.method, r.path) {
+        case ("GET", "/_sandbox/state"):
+            return .json(200, stateJSON())
+        case ("POST", "/_sandbox/scenario"):
+            guard let name = body?["scenario"] as? String, let s = SandboxScenario(rawValue: name) else {
+                return .json(400, ["error": "unknown scenario", "scenarios": SandboxScenario.allCases.map(\.rawValue)])
+            }
+            if let seconds = body?["delay_seconds"] as? NSNumber { options.slowSeconds = seconds.doubleValue }
+            if let seconds = body?["retry_after"] as? NSNumber { options.minuteRetryAfter = seconds.intValue }
+            setScenario(s)
+            return .json(200, ["scenario": s.rawValue])
+        case ("POST", "/_sandbox/clock"):
+            guard let seconds = body?["advance_seconds"] as? NSNumber, seconds.doubleValue >= 0 else {
+                return .json(400, ["error": "advance_seconds (≥ 0) is required"])
+            }
+            clockOffset += seconds.doubleValue
+            return .json(200, ["now": Self.isoUTC(now), "offset_seconds": clockOffset])
+        case ("POST", "/_sandbox/reset"):
+            reset()
+            return .json(200, ["reset": true])
+        case ("POST", "/_sandbox/organisation"):
+            return changeOrganisation(body ?? [:])
+        case ("POST", "/_sandbox/config"):
+            if let secret = body?["client_secret"] as? String { options.clientSecret = secret.isEmpty ? nil : secret }
+            if let n = body?["minute_limit"] as? NSNumber { options.minuteLimit = n.intValue }
+            if let n = body?["day_limit"] as? NSNumber { options.dayLimit = n.intValue }
+            if let n = body?["concurrent_limit"] as? NSNumber { options.concurrentLimit = n.intValue }
+            if let deny = body?["deny_consent"] as? Bool { denyConsent = deny }
+            return .json(200, ["ok": true])
+        default:
+            return .json(404, ["error": "no such control endpoint", "endpoints": ["GET /_sandbox/state", "POST /_sandbox/scenario",
+                                                                                 "POST /_sandbox/clock", "POST /_sandbox/reset",
+                                                                                 "POST /_sandbox/organisation", "POST /_sandbox/config"]])
+        }
+    }
+
+    public func setScenario(_ s: SandboxScenario) {
+        // Undo what the previous scenario changed, so every scenario starts from the same connection and tokens.
+        connectedUserRole = "STANDARD"
+        connections += scenarioRemovedConnections
+        scenarioRemovedConnections = []
+        minuteLimitedUntil = nil
+        scenario = s
+        scenarioSetAt = now
+        switch s {
+        case .userRoleReadonly: connectedUserRole = "READONLY"
+        case .userRoleInvoiceOnly: connectedUserRole = "INVOICEONLY"
+        case .appDisconnected:
+            scenarioRemovedConnections = connections.filter { $0.tenantID == tenantID }
+            connections.removeAll { $0.tenantID == tenantID }
+        default: break
+        }
+    }
+
+    public var currentScenario: SandboxScenario { scenario }
+
+    func reset() {
+        let opts = options
+        clockOffset = 0
+        scenario = .healthy
+        scenarioSetAt = now
+        minuteLimitedUntil = nil
+        organisationStatus = "ACTIVE"
+        currencies = [opts.baseCurrency.uppercased(), "USD", "EUR", "GBP", "CAD"]
+        periodLockDate = nil
+        (accounts, taxRates, users) = Self.demoData()
+        contacts = []
+        invoices = []
+        connectedUserRole = "STANDARD"
+        connections = []
+        scenarioRemovedConnections = []
+        grants = [:]
+        refreshTokens = [:]
+        accessTokens = [:]
+        idTokens = []
+        authCodes = [:]
+        issuedOrder = []
+        denyConsent = false
+        minuteCount = 0
+        dayCount = 0
+        idempotency = [:]
+        requests = []
+    }
+
+    func changeOrganisation(_ b: [String: Any]) -> SandboxResponse {
+        func setAccount(_ code: Any?, _ status: String) -> Bool {
+            guard let code = code as? String else { return true }
+            guard let i = accounts.firstIndex(where: { $0.code == code }) else { return false }
+            accounts[i].status = status
+            return true
+        }
+        guard setAccount(b["archive_account"], "ARCHIVED"), setAccount(b["unarchive_account"], "ACTIVE") else {
+            return .json(400, ["error": "no such account code"])
+        }
+        if b.keys.contains("period_lock_date") { periodLockDate = b["period_lock_date"] as? String }
+        if let list = b["currencies"] as? [String] { currencies = Set(list.map { $0.uppercased() }) }
+        if let name = b["archive_contact"] as? String {
+            if let i = contacts.firstIndex(where: { $0.name == name }) { contacts[i].status = "ARCHIVED" } else {
+                contacts.append(SandboxContact(name: name, status: "ARCHIVED"))
+            }
+        }
+        if let taxType = b["archive_tax_rate"] as? String, let i = taxRates.firstIndex(where: { $0.taxType == taxType }) {
+            taxRates[i].status = "DELETED"
+        }
+        if let status = b["status"] as? String { organisationStatus = status }
+        if let cls = b["class"] as? String { organisationClass = cls }
+        return .json(200, organisationJSON())
+    }
+
+    func stateJSON() -> [String: Any] {
+        [
+            "scenario": scenario.rawValue,
+            "clock": ["now": Self.isoUTC(now), "offset_seconds": clockOffset],
+            "organisation": organisationJSON(),
+            "invoices": invoices.map { inv -> [String: Any] in
+                var out: [String: Any] = [:]
+                for key in ["InvoiceID", "InvoiceNumber", "Reference", "Type", "Status", "Total", "CurrencyCode", "LineItems", "Date",
+                            "DueDate", "LineAmountTypes", "Contact"] {
+                    if let v = inv[key] { out[key] = v }
+                }
+                return out
+            },
+            "requests": requests.map { ["method": $0.method, "path": $0.path, "status": $0.status, "time": Self.isoUTC($0.time)] },
+            "connections": connections.map { ["id": $0.id, "tenantId": $0.tenantID, "tenantName": $0.tenantName, "authEventId": $0.authEventID] },
+            "users": usersJSON(),
+            "tokens": [
+                "access_tokens": issuedOrder.filter { accessTokens[$0] != nil },
+                "refresh_tokens": issuedOrder.filter { refreshTokens[$0] != nil },
+                "id_tokens": idTokens,
+                "all": issuedOrder,
+            ],
+        ]
+    }
+}

@@ -1,0 +1,96 @@
+import FlyingFox
+import FlyingSocks
+import Foundation
+
+/// Serves a `SandboxEngine` over HTTP on 127.0.0.1, with every Xero host's paths on one port.
+public final class SandboxServer: Sendable {
+    public let engine: SandboxEngine
+    private let server: HTTPServer
+    private let task: TaskBox
+    public let port: UInt16
+
+    final class TaskBox: @unchecked Sendable {
+        var task: Task<Void, any Error>?
+    }
+
+    /// Starts listening on 127.0.0.1 (port 0: one the OS picks) and returns once connections are accepted.
+    public init(engine: SandboxEngine = SandboxEngine(), port: UInt16 = 0) async throws {
+        self.engine = engine
+        let address = try sockaddr_in.inet(ip4: "127.0.0.1", port: port)
+        let server = HTTPServer(config: .init(address: address, timeout: 3600))
+        await server.appendRoute("*", to: SandboxHandler(engine: engine))
+        self.server = server
+        let box = TaskBox()
+        box.task = Task { try await server.run() }
+        self.task = box
+        try await server.waitUntilListening(timeout: 10)
+        guard case .ip4(_, let bound)? = await server.listeningAddress else {
+            throw SandboxError.notListening
+        }
+        self.port = bound
+    }
+
+    public var baseURL: String { "http://127.0.0.1:\(port)" }
+
+    public func stop() async {
+        await server.stop(timeout: 1)
+        task.task?.cancel()
+    }
+
+    public enum SandboxError: Error { case notListening }
+}
+
+struct SandboxHandler: HTTPHandler {
+    let engine: SandboxEngine
+
+    func handleRequest(_ request: HTTPRequest) async throws -> HTTPResponse {
+        var query: [String: String] = [:]
+        for item in request.query { query[item.name] = item.value }
+        var headers: [String: String] = [:]
+        for (name, value) in request.headers { headers[name.rawValue.lowercased()] = value }
+        let body = try await request.bodyData
+        let action = await engine.handle(SandboxRequest(method: request.method.rawValue, path: request.path, query: query,
+                                                        headers: headers, body: body))
+        let isControl = request.path.hasPrefix("/_sandbox/")
+        defer { if !isControl { Task { await engine.finished() } } }
+        switch action {
+        case .respond(let r):
+            return Self.http(r)
+        case .delayed(let seconds, let r):
+            try await Task.sleep(nanoseconds: UInt64(seconds * 1_000_000_000))
+            return Self.http(r)
+        case .drop:
+            // An upgrade whose handler fails before writing anything: FlyingFox then closes the socket unanswered.
+            return HTTPResponse(webSocket: DroppingHandler())
+        }
+    }
+
+    static func http(_ r: SandboxResponse) -> HTTPResponse {
+        var headers = HTTPHeaders()
+        for (name, value) in r.headers { headers.addValue(value, for: HTTPHeader(name)) }
+        return HTTPResponse(statusCode: HTTPStatusCode(r.status, phrase: phrase(r.status)), headers: headers, body: r.body)
+    }
+
+    static func phrase(_ status: Int) -> String {
+        switch status {
+        case 200: return "OK"
+        case 204: return "No Content"
+        case 302: return "Found"
+        case 400: return "Bad Request"
+        case 401: return "Unauthorized"
+        case 403: return "Forbidden"
+        case 404: return "Not Found"
+        case 409: return "Conflict"
+        case 429: return "Too Many Requests"
+        case 503: return "Service Unavailable"
+        default: return "Status"
+        }
+    }
+}
+
+struct DroppingHandler: WSHandler {
+    struct Dropped: Error {}
+    func makeFrames(for client: AsyncThrowingStream<WSFrame, any Error>) async throws -> AsyncStream<WSFrame> {
+        throw Dropped()
+    }
+}

@@ -1,0 +1,91 @@
+import ArgumentParser
+import Foundation
+import XeroSandbox
+
+extension SandboxScenario: ExpressibleByArgument {}
+
+extension LMB {
+    struct Sandbox: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run a local Xero emulator, to try lmb with no Xero account.",
+            discussion: """
+            Serves Xero's identity, connections and accounting endpoints on 127.0.0.1, all on one port, in the \
+            foreground until Ctrl-C. Point lmb at it with the LMB_XERO_BASE_URL it prints.
+
+            Scenarios (--scenario, or POST /_sandbox/scenario {"scenario":"NAME"} while it runs): \
+            \(SandboxScenario.allCases.map(\.rawValue).joined(separator: ", ")).
+
+            Control API: GET /_sandbox/state, POST /_sandbox/scenario, POST /_sandbox/clock {"advance_seconds":N}, \
+            POST /_sandbox/reset, POST /_sandbox/organisation (archive_account, period_lock_date, currencies, \
+            archive_contact, archive_tax_rate), POST /_sandbox/config (client_secret, minute_limit, day_limit, deny_consent).
+            """)
+
+        @Option(help: "Port to listen on (0: one the OS picks).")
+        var port: UInt16 = 0
+
+        @Option(help: "The scenario to start in.")
+        var scenario: SandboxScenario = .healthy
+
+        @Option(help: "The demo organisation's base currency.")
+        var baseCurrency = "USD"
+
+        @Option(name: .customLong("port-file"), help: ArgumentHelp("Write the chosen port to this file once listening (for scripts).", valueName: "file"))
+        var portFile: String?
+
+        func run() async throws {
+            var options = SandboxEngine.Options()
+            options.baseCurrency = baseCurrency.uppercased()
+            let engine = SandboxEngine(options: options, scenario: scenario)
+            let server: SandboxServer
+            do {
+                server = try await SandboxServer(engine: engine, port: port)
+            } catch {
+                Terminal.error("cannot listen on 127.0.0.1:\(port): \(error)")
+                throw ExitCode(69)
+            }
+            if let portFile { try? String(server.port).write(toFile: portFile, atomically: true, encoding: .utf8) }
+            Terminal.out("""
+                Xero sandbox listening on \(server.baseURL) (scenario: \(scenario.rawValue)).
+                Point lmb at it:
+                  export LMB_XERO_BASE_URL=\(server.baseURL)
+                Control it: curl -s \(server.baseURL)/_sandbox/state
+                Stop it with Ctrl-C.
+                """)
+            await waitForInterrupt()
+            await server.stop()
+            Terminal.err("sandbox stopped")
+        }
+
+        func waitForInterrupt() async {
+            signal(SIGINT, SIG_IGN)
+            signal(SIGTERM, SIG_IGN)
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let once = OnceFlag()
+                let sources = [SIGINT, SIGTERM].map { sig -> DispatchSourceSignal in
+                    let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+                    source.setEventHandler { if once.claim() { continuation.resume() } }
+                    source.resume()
+                    return source
+                }
+                SignalSources.keep(sources)
+            }
+        }
+    }
+}
+
+/// Keeps signal sources alive for the life of the process.
+enum SignalSources {
+    nonisolated(unsafe) private static var sources: [DispatchSourceSignal] = []
+    static func keep(_ s: [DispatchSourceSignal]) { sources += s }
+}
+
+final class OnceFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var done = false
+    func claim() -> Bool {
+        lock.lock(); defer { lock.unlock() }
+        if done { return false }
+        done = true
+        return true
+    }
+}
