@@ -177,7 +177,9 @@ extension SandboxEngine {
 
     func writeInvoices(_ r: SandboxRequest) -> SandboxResponse {
         let key = r.header("idempotency-key")
-        let bodyHash = Self.base64url(Self.sha256(String(decoding: r.body, as: UTF8.self) + "|" + r.method + "|" + (r.query["summarizeErrors"] ?? "")))
+        // The same request is the same JSON, whatever order its keys were written in.
+        let canonical = (try? JSONSerialization.jsonObject(with: r.body)).flatMap { try? JSONSerialization.data(withJSONObject: $0, options: [.sortedKeys]) } ?? r.body
+        let bodyHash = Self.base64url(Self.sha256(String(decoding: canonical, as: UTF8.self) + "|" + r.method + "|" + (r.query["summarizeErrors"] ?? "")))
         if let key {
             guard key.count <= 128 else {
                 return .json(400, ["ErrorNumber": 14, "Type": "PostDataInvalidException", "Message": "The Idempotency-Key header must be at most 128 characters"])

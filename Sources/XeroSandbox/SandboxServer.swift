@@ -17,7 +17,7 @@ public final class SandboxServer: Sendable {
     public init(engine: SandboxEngine = SandboxEngine(), port: UInt16 = 0) async throws {
         self.engine = engine
         let address = try sockaddr_in.inet(ip4: "127.0.0.1", port: port)
-        let server = HTTPServer(config: .init(address: address, timeout: 3600))
+        let server = HTTPServer(config: .init(address: address, timeout: 3600, logger: .disabled))
         await server.appendRoute("*", to: SandboxHandler(engine: engine))
         self.server = server
         let box = TaskBox()
