@@ -110,7 +110,7 @@ extension SandboxEngine {
     func accountJSON(_ a: SandboxAccount) -> [String: Any] {
         ["AccountID": a.accountID, "Code": a.code, "Name": a.name, "Type": a.type, "TaxType": a.taxType, "Status": a.status,
          "Class": Self.accountClass(a.type), "EnablePaymentsToAccount": false, "ShowInExpenseClaims": false,
-         "SystemAccount": a.systemAccount ? "GSTONSALES" : "", "HasAttachments": false, "UpdatedDateUTC": Self.xeroDate(now)]
+         "SystemAccount": a.systemAccount ? "GST" : "", "HasAttachments": false, "UpdatedDateUTC": Self.xeroDate(now)]
     }
 
     func taxRateJSON(_ t: SandboxTaxRate) -> [String: Any] {
