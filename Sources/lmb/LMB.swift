@@ -15,7 +15,8 @@ struct LMB: AsyncParsableCommand {
         (cron may retry), 77 a person must act (permission or stale connection), 78 configuration.
         """,
         version: LMBVersion.current,
-        subcommands: [Import.self, Settlements.self, Preview.self, MappingCommand.self, Sandbox.self]
+        subcommands: [Import.self, Settlements.self, Preview.self, Connect.self, Disconnect.self, Reconnect.self, Status.self,
+                      MappingCommand.self, Sandbox.self]
     )
 }
 
@@ -38,6 +39,30 @@ func runReporting(_ body: () throws -> Int32) throws {
     let code: Int32
     do {
         code = try body()
+    } catch {
+        code = try report(error)
+    }
+    if code != 0 { throw ExitCode(code) }
+}
+
+func runReportingAsync(_ body: () async throws -> Int32) async throws {
+    let code: Int32
+    do {
+        code = try await body()
+    } catch {
+        code = try report(error)
+    }
+    if code != 0 { throw ExitCode(code) }
+}
+
+/// Prints an error the way a person and a script both need it, and gives its exit code.
+func report(_ error: any Error) throws -> Int32 {
+    let code: Int32
+    do {
+        throw error
+    } catch let error as XeroFailure {
+        Terminal.error(error.description)
+        code = error.exitCode
     } catch let error as SettlementFileError {
         Terminal.error(error.description)
         code = error.kind == .notFound ? 66 : 65
@@ -53,5 +78,5 @@ func runReporting(_ body: () throws -> Int32) throws {
         Terminal.error("\(error)")
         code = 74
     }
-    if code != 0 { throw ExitCode(code) }
+    return code
 }

@@ -17,7 +17,7 @@ public final class Store: @unchecked Sendable {
         }
         try LMBHome.checkPrivate(path)
         var config = Configuration()
-        config.busyMode = .timeout(10)
+        config.busyMode = .timeout(90)  // a token refresh holds the lock across one Xero call
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
             try db.execute(sql: "PRAGMA cache_size = -16000")  // 16 MB: an import of a million rows stays in memory bounds
@@ -102,6 +102,33 @@ public final class Store: @unchecked Sendable {
                     detail TEXT
                 );
                 CREATE INDEX event_by_settlement ON event(settlement_id, id);
+                """)
+        }
+        m.registerMigration("v2-connections") { db in
+            try db.execute(sql: """
+                CREATE TABLE credential (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    kind TEXT NOT NULL,
+                    client_id TEXT NOT NULL,
+                    xero_user_id TEXT,
+                    auth_event_id TEXT,
+                    scopes TEXT NOT NULL,
+                    access_token TEXT,
+                    access_expires_at REAL,
+                    refresh_token TEXT,
+                    refresh_issued_at REAL,
+                    created_at TEXT NOT NULL,
+                    updated_at TEXT NOT NULL
+                );
+                CREATE TABLE xero_connection (
+                    tenant_id TEXT PRIMARY KEY NOT NULL,
+                    tenant_name TEXT NOT NULL,
+                    tenant_type TEXT,
+                    connection_id TEXT,
+                    credential_id INTEGER NOT NULL REFERENCES credential(id),
+                    is_default INTEGER NOT NULL DEFAULT 0,
+                    connected_at TEXT NOT NULL
+                );
                 """)
         }
         return m

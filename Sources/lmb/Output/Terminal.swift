@@ -7,8 +7,8 @@ enum Terminal {
         FileHandle.standardOutput.write(Data((text + "\n").utf8))
     }
 
-    static func err(_ text: String) {
-        FileHandle.standardError.write(Data((text + "\n").utf8))
+    static func err(_ text: String, newline: Bool = true) {
+        FileHandle.standardError.write(Data((text + (newline ? "\n" : "")).utf8))
     }
 
     static func error(_ message: String) { err("lmb: error: \(message)") }

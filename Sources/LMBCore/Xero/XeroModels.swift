@@ -1,0 +1,97 @@
+import Foundation
+
+// Codable models for the parts of Xero's schemas (../shared/xero-openapi/xero_accounting.yaml) lmb reads.
+// Property names are Xero's own (PascalCase), so they decode without key mapping.
+
+public struct XeroConnectionInfo: Codable, Sendable, Equatable {
+    public var id: String
+    public var tenantId: String
+    public var tenantType: String?
+    public var tenantName: String?
+    public var authEventId: String?
+    public var createdDateUtc: String?
+    public var updatedDateUtc: String?
+}
+
+public struct XeroOrganisation: Codable, Sendable {
+    public var OrganisationID: String?
+    public var Name: String?
+    public var OrganisationStatus: String?
+    public var Class: String?
+    public var IsDemoCompany: Bool?
+    public var BaseCurrency: String?
+    public var PeriodLockDate: String?
+    public var EndOfYearLockDate: String?
+
+    /// `/Date(1543536000000+0000)/` → the calendar day.
+    public static func day(_ xeroDate: String?) -> CalendarDate? {
+        guard let s = xeroDate else { return nil }
+        if s.hasPrefix("/Date(") {
+            let digits = s.dropFirst(6).prefix { $0.isNumber || $0 == "-" }
+            guard let ms = Double(digits) else { return nil }
+            let d = Date(timeIntervalSince1970: ms / 1000)
+            var cal = Calendar(identifier: .gregorian)
+            cal.timeZone = TimeZone(identifier: "UTC")!
+            let c = cal.dateComponents([.year, .month, .day], from: d)
+            return CalendarDate(year: c.year!, month: c.month!, day: c.day!)
+        }
+        return CalendarDate(iso: String(s.prefix(10)))
+    }
+}
+
+struct XeroOrganisationsEnvelope: Codable { var Organisations: [XeroOrganisation] }
+
+public struct XeroUser: Codable, Sendable {
+    public var UserID: String
+    public var EmailAddress: String?
+    public var FirstName: String?
+    public var LastName: String?
+    public var OrganisationRole: String?
+
+    public var displayName: String { [FirstName, LastName].compactMap { $0 }.joined(separator: " ") }
+    /// Only these roles can authorise an app and create invoices and bills.
+    public static let rolesThatCanPost: Set<String> = ["STANDARD", "FINANCIALADVISER", "ADMIN"]
+}
+
+struct XeroUsersEnvelope: Codable { var Users: [XeroUser] }
+
+public struct XeroAccount: Codable, Sendable {
+    public var AccountID: String?
+    public var Code: String?
+    public var Name: String?
+    public var Status: String?
+    public var `Type`: String?
+    public var TaxType: String?
+    public var Class: String?
+}
+
+struct XeroAccountsEnvelope: Codable { var Accounts: [XeroAccount] }
+
+public struct XeroTaxRate: Codable, Sendable {
+    public var Name: String?
+    public var TaxType: String?
+    public var Status: String?
+    public var CanApplyToRevenue: Bool?
+    public var CanApplyToExpenses: Bool?
+    public var CanApplyToLiabilities: Bool?
+    public var CanApplyToAssets: Bool?
+    public var CanApplyToEquity: Bool?
+}
+
+struct XeroTaxRatesEnvelope: Codable { var TaxRates: [XeroTaxRate] }
+
+public struct XeroValidationError: Codable, Sendable { public var Message: String? }
+
+public struct XeroInvoice: Codable, Sendable {
+    public var InvoiceID: String?
+    public var InvoiceNumber: String?
+    public var Reference: String?
+    public var `Type`: String?
+    public var Status: String?
+    public var Total: Decimal?
+    public var CurrencyCode: String?
+    public var HasErrors: Bool?
+    public var ValidationErrors: [XeroValidationError]?
+}
+
+struct XeroInvoicesEnvelope: Codable { var Invoices: [XeroInvoice] }

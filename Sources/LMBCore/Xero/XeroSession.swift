@@ -1,0 +1,35 @@
+import Foundation
+
+/// Everything a command needs to talk to Xero: the home, its configuration and store, the endpoints and transport.
+public struct XeroSession: Sendable {
+    public let home: LMBHome
+    public let config: LMBConfig
+    public let store: Store
+    public let endpoints: XeroEndpoints
+    public let transport: any HTTPTransport
+    public let clientSecret: String?
+
+    public init(home: LMBHome, transport: (any HTTPTransport)? = nil) throws {
+        self.home = home
+        let config = try LMBConfig.load(home: home)
+        self.config = config
+        self.store = try Store.open(home: home)
+        self.endpoints = try config.endpoints()
+        self.transport = transport ?? config.transport()
+        self.clientSecret = try LMBConfig.clientSecret(home: home)
+    }
+
+    public var tokens: TokenManager {
+        TokenManager(store: store, endpoints: endpoints, transport: transport, clientSecret: clientSecret)
+    }
+
+    public var oauth: OAuthClient { OAuthClient(endpoints: endpoints, transport: transport) }
+
+    public func client(tenant: String?) throws -> XeroClient {
+        XeroClient(connection: try store.connection(tenant: tenant), tokens: tokens, maxRetryAfter: config.maxRetryAfterSeconds ?? 60)
+    }
+
+    public func client(for connection: StoredConnection) -> XeroClient {
+        XeroClient(connection: connection, tokens: tokens, maxRetryAfter: config.maxRetryAfterSeconds ?? 60)
+    }
+}
