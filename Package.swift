@@ -46,7 +46,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "LMBCoreTests", dependencies: ["LMBCore"]),
+        .testTarget(name: "LMBCoreTests", dependencies: ["LMBCore", "XeroSandbox"]),
         .testTarget(name: "XeroSandboxTests", dependencies: ["XeroSandbox"]),
         .testTarget(name: "EndToEndTests", dependencies: ["lmb", "XeroSandbox"]),
     ],

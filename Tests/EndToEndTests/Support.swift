@@ -72,3 +72,84 @@ enum E2E {
         return Int(String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
     }
 }
+
+/// A running `lmb`, whose output can be watched while it runs (for `lmb connect`).
+final class LMBProcess: @unchecked Sendable {
+    let process = Process()
+    private let lock = NSLock()
+    private var out = Data()
+    private var err = Data()
+    private let stdin = Pipe()
+
+    init(_ arguments: [String], home: String, environment: [String: String] = [:]) throws {
+        process.executableURL = E2E.binary
+        process.arguments = arguments
+        var env = ProcessInfo.processInfo.environment
+        env["NO_COLOR"] = "1"
+        env["LMB_HOME"] = home
+        env.removeValue(forKey: "DISPLAY")
+        env.removeValue(forKey: "WAYLAND_DISPLAY")
+        env.merge(environment) { $1 }
+        process.environment = env
+        let o = Pipe(), e = Pipe()
+        process.standardOutput = o
+        process.standardError = e
+        process.standardInput = stdin
+        o.fileHandleForReading.readabilityHandler = { [weak self] h in let d = h.availableData; self?.append(d, toErr: false) }
+        e.fileHandleForReading.readabilityHandler = { [weak self] h in let d = h.availableData; self?.append(d, toErr: true) }
+        try process.run()
+    }
+
+    private func append(_ d: Data, toErr: Bool) {
+        lock.lock(); defer { lock.unlock() }
+        if toErr { err.append(d) } else { out.append(d) }
+    }
+
+    var stderrText: String { lock.lock(); defer { lock.unlock() }; return String(decoding: err, as: UTF8.self) }
+    var stdoutText: String { lock.lock(); defer { lock.unlock() }; return String(decoding: out, as: UTF8.self) }
+
+    /// Waits until stderr matches, returning the first match of the pattern.
+    func waitForStderr(_ pattern: String, timeout: TimeInterval = 20) async throws -> String {
+        let regex = try NSRegularExpression(pattern: pattern)
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            let text = stderrText
+            if let m = regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)), let r = Range(m.range, in: text) {
+                return String(text[r])
+            }
+            try await Task.sleep(nanoseconds: 50_000_000)
+        }
+        throw E2EError.timeout("stderr never matched \(pattern): \(stderrText)")
+    }
+
+    func write(_ line: String) { stdin.fileHandleForWriting.write(Data((line + "\n").utf8)) }
+
+    func finish(timeout: TimeInterval = 30) async throws -> LMBRun {
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning && Date() < deadline { try await Task.sleep(nanoseconds: 50_000_000) }
+        if process.isRunning { process.terminate(); throw E2EError.timeout("lmb did not finish: \(stderrText)") }
+        try await Task.sleep(nanoseconds: 100_000_000)   // let the pipes drain
+        return LMBRun(status: process.terminationStatus, stdout: stdoutText, stderr: stderrText)
+    }
+}
+
+enum E2EError: Error { case timeout(String) }
+
+/// An http GET that does not follow redirects, off the cooperative pool.
+func rawGet(_ url: String) async throws -> (status: Int, location: String?, body: String) {
+    try await withCheckedThrowingContinuation { c in
+        DispatchQueue.global().async {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            p.arguments = ["curl", "-s", "-o", "/dev/stderr", "-w", "%{http_code} %{redirect_url}", url]
+            let o = Pipe(), e = Pipe()
+            p.standardOutput = o
+            p.standardError = e
+            do { try p.run() } catch { c.resume(throwing: error); return }
+            let body = String(decoding: e.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            let meta = String(decoding: o.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).split(separator: " ", maxSplits: 1)
+            p.waitUntilExit()
+            c.resume(returning: (Int(meta.first ?? "0") ?? 0, meta.count > 1 ? String(meta[1]) : nil, body))
+        }
+    }
+}
