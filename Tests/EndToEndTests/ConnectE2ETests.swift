@@ -20,7 +20,7 @@ struct SandboxHome {
         let env = self.env.merging(environment) { $1 }
         let home = self.home
         return try await withCheckedThrowingContinuation { c in
-            DispatchQueue.global().async { c.resume(with: Result { try E2E.run(args, home: home, environment: env) }) }
+            DispatchQueue.global().async { c.resume(with: Result { try E2E.runBlocking(args, home: home, environment: env) }) }
         }
     }
 
@@ -70,7 +70,7 @@ struct ConnectE2ETests {
         for secret in try await s.issuedSecrets() {
             for text in [r.stdout, r.stderr, status.stdout, status.stderr, human.stdout, human.stderr] { #expect(!text.contains(secret)) }
         }
-        #expect(try E2E.count("SELECT COUNT(*) FROM event WHERE kind = 'connect'", home: s.home) == 1)
+        #expect(try await E2E.count("SELECT COUNT(*) FROM event WHERE kind = 'connect'", home: s.home) == 1)
     }
 
     @Test("a redirect whose state does not match is refused and nothing is stored")
@@ -79,7 +79,7 @@ struct ConnectE2ETests {
         let r = try await s.connect(tamperState: true)
         #expect(r.status == 78)
         #expect(r.stderr.contains("state does not match"))
-        #expect(try E2E.count("SELECT COUNT(*) FROM xero_connection", home: s.home) == 0)
+        #expect(try await E2E.count("SELECT COUNT(*) FROM xero_connection", home: s.home) == 0)
     }
 
     @Test("a listener port already taken is a clear error")
@@ -140,8 +140,8 @@ struct ConnectE2ETests {
         let r = try await s.run(["disconnect"])
         #expect(r.status == 0, "\(r.stderr)")
         #expect((try await s.state()["connections"] as? [Any])?.isEmpty == true)
-        #expect(try E2E.count("SELECT COUNT(*) FROM credential", home: s.home) == 0)
-        #expect(try E2E.count("SELECT COUNT(*) FROM event WHERE kind = 'disconnect'", home: s.home) == 1)
+        #expect(try await E2E.count("SELECT COUNT(*) FROM credential", home: s.home) == 0)
+        #expect(try await E2E.count("SELECT COUNT(*) FROM event WHERE kind = 'disconnect'", home: s.home) == 1)
         #expect(try await s.run(["status"]).status == 78)
     }
 }

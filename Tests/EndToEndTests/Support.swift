@@ -30,8 +30,18 @@ enum E2E {
         return url.path
     }
 
+    /// Runs lmb to completion on a dispatch thread: waiting on a process must never hold a thread of Swift's
+    /// cooperative pool, which the in-process sandbox needs to answer.
     @discardableResult
-    static func run(_ arguments: [String], home: String? = nil, environment: [String: String] = [:]) throws -> LMBRun {
+    static func run(_ arguments: [String], home: String? = nil, environment: [String: String] = [:]) async throws -> LMBRun {
+        try await offPool { try runBlocking(arguments, home: home, environment: environment) }
+    }
+
+    static func offPool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { c in DispatchQueue.global().async { c.resume(with: Result { try work() }) } }
+    }
+
+    static func runBlocking(_ arguments: [String], home: String? = nil, environment: [String: String] = [:]) throws -> LMBRun {
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
@@ -60,7 +70,11 @@ enum E2E {
         try JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed])
     }
 
-    static func count(_ sql: String, home: String) throws -> Int {
+    static func count(_ sql: String, home: String) async throws -> Int {
+        try await offPool { try countBlocking(sql, home: home) }
+    }
+
+    static func countBlocking(_ sql: String, home: String) throws -> Int {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         p.arguments = ["python3", "-c", "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchone()[0])",

@@ -37,7 +37,7 @@ final class SandboxFixture: @unchecked Sendable {
     let challenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"   // S256 of the verifier (RFC 7636, appendix B)
     let redirect = "http://127.0.0.1:5555/callback"
 
-    init(timeout: TimeInterval = 10) async throws {
+    init(timeout: TimeInterval = 30) async throws {
         server = try await SandboxServer()
         let config = URLSessionConfiguration.ephemeral
         config.timeoutIntervalForRequest = timeout
@@ -51,8 +51,9 @@ final class SandboxFixture: @unchecked Sendable {
 
     var base: String { server.baseURL }
 
-    func send(_ method: String, _ path: String, headers: [String: String] = [:], body: Data? = nil) async throws -> Reply {
+    func send(_ method: String, _ path: String, headers: [String: String] = [:], body: Data? = nil, timeout: TimeInterval? = nil) async throws -> Reply {
         var request = URLRequest(url: URL(string: base + path)!)
+        if let timeout { request.timeoutInterval = timeout }
         request.httpMethod = method
         for (k, v) in headers { request.setValue(v, forHTTPHeaderField: k) }
         request.httpBody = body
@@ -106,12 +107,12 @@ final class SandboxFixture: @unchecked Sendable {
         try await form("/connect/token", ["grant_type": "refresh_token", "refresh_token": token, "client_id": clientID])
     }
 
-    func api(_ method: String, _ resource: String, token: String, body: Any? = nil, headers: [String: String] = [:]) async throws -> Reply {
+    func api(_ method: String, _ resource: String, token: String, body: Any? = nil, headers: [String: String] = [:], timeout: TimeInterval? = nil) async throws -> Reply {
         var h = ["Authorization": "Bearer \(token)", "xero-tenant-id": tenant, "Accept": "application/json"]
         h.merge(headers) { $1 }
         let data = try body.map { try JSONSerialization.data(withJSONObject: $0) }
         if data != nil { h["Content-Type"] = "application/json" }
-        return try await send(method, "/api.xro/2.0/" + resource, headers: h, body: data)
+        return try await send(method, "/api.xro/2.0/" + resource, headers: h, body: data, timeout: timeout)
     }
 
     static func invoice(number: String = "AMZ-1", type: String = "ACCREC", account: String = "LMB1", taxType: String = "NONE",

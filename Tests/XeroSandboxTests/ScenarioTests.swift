@@ -129,10 +129,11 @@ struct ScenarioTests {
 
     @Test("slow answers after the client has given up")
     func slow() async throws {
-        let f = try await SandboxFixture(timeout: 1)  // whole seconds: FoundationNetworking rounds down
+        let f = try await SandboxFixture()
         let t = try await f.connect()
-        try await f.scenario(.slow, ["delay_seconds": 3])
-        await #expect(throws: (any Error).self) { _ = try await f.api("GET", "Organisation", token: t.access) }
+        try await f.scenario(.slow, ["delay_seconds": 4])
+        // Whole seconds: FoundationNetworking rounds a request timeout down.
+        await #expect(throws: (any Error).self) { _ = try await f.api("GET", "Organisation", token: t.access, timeout: 1) }
     }
 
     @Test("drop-connection closes without an answer")
