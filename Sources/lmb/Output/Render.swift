@@ -35,6 +35,25 @@ enum Render {
         return out.joined(separator: "\n")
     }
 
+    /// One line a person reads (settlement, classification in plain words, Xero's exact message, correlation id),
+    /// then the numbered steps that fix it.
+    static func failure(settlementID: String?, _ f: XeroFailure, mapping: Mapping?) -> String {
+        var head = settlementID.map { "failed \($0): " } ?? "failed: "
+        head += "\(f.classification.plainWords) [\(f.classification.rawValue)] — Xero said: \"\(f.message)\""
+        var meta: [String] = []
+        if let status = f.status { meta.append("HTTP \(status)") }
+        if let c = f.correlationID { meta.append("Xero-Correlation-Id \(c)") }
+        if !meta.isEmpty { head += " (\(meta.joined(separator: ", ")))" }
+        var lines = [head]
+        for e in f.evidence { lines.append("  evidence: \(e)") }
+        let steps = Runbook.steps(for: f, settlementID: settlementID, mapping: mapping)
+        for (i, step) in steps.enumerated() { lines.append("  \(i + 1). \(step)") }
+        if [.permissionDenied, .staleConnection, .tokenExpired, .insufficientScope].contains(f.classification) {
+            lines.append("  \(Runbook.stillFailing)")
+        }
+        return lines.joined(separator: "\n")
+    }
+
     static func unmappedJSON(currency: Currency) -> (UnmappedCombination) -> JSON {
         { u in
             .object([

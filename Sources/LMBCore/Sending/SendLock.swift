@@ -1,0 +1,28 @@
+import Foundation
+
+/// One `lmb send` at a time per home: an flock on `send.lock`, released by the kernel even after `kill -9`.
+public final class SendLock {
+    private let fd: Int32
+
+    /// Waits up to `wait` seconds for the lock, then fails with a temporary error (exit 75: cron retries later).
+    public init(home: LMBHome, wait: TimeInterval) throws {
+        try home.ensureExists()
+        let path = home.url.appendingPathComponent("send.lock").path
+        let fd = Glibc.open(path, O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw LMBError.io("cannot open \(path): \(String(cString: strerror(errno)))") }
+        let deadline = Date().addingTimeInterval(wait)
+        while flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            guard Date() < deadline else {
+                close(fd)
+                throw LMBError.temporary("another lmb send is running for \(home.url.path); nothing was sent. Try again when it has finished (cron: exit 75 means retry later)")
+            }
+            usleep(100_000)
+        }
+        self.fd = fd
+    }
+
+    deinit {
+        flock(fd, LOCK_UN)
+        close(fd)
+    }
+}

@@ -1,0 +1,103 @@
+/// What to do about a failure, as numbered steps a bookkeeper can follow. The same steps for `lmb send` and
+/// `lmb diagnose`.
+public enum Runbook {
+    public static func steps(for failure: XeroFailure, settlementID: String? = nil, mapping: Mapping? = nil) -> [String] {
+        let again = "Run `lmb send \(settlementID ?? "<settlement-id>")` again."
+        switch failure.classification {
+        case .ok:
+            return []
+        case .permissionDenied, .staleConnection, .tokenExpired:
+            return reconnect(settlementID: settlementID)
+        case .insufficientScope:
+            return ["The connection lacks a scope lmb needs (invoices and settings). Apps created since March 2026 must use granular scopes.",
+                    "Run `lmb reconnect --scopes granular` (or `--scopes broad` for an older app) and accept every permission Xero asks for.",
+                    again]
+        case .rateLimited:
+            let wait = failure.retryAfter.map { "\($0) seconds" } ?? "a minute"
+            return ["Xero's limit was reached (60 calls a minute, 5,000 a day per organisation; fewer on some plans). Wait \(wait) (Retry-After).",
+                    "Nothing was half-sent: run `lmb send --all` again later, or let cron retry (exit code 75 means: retry later)."]
+        case .organisationOffline:
+            return ["Xero has taken the organisation offline for maintenance or a migration; it usually lasts a minute to an hour.",
+                    "Run `lmb send --all` again later, or let cron retry (exit code 75)."]
+        case .unavailable:
+            return ["Xero is unavailable or answered with a server error. Check https://status.developer.xero.com.",
+                    "Run `lmb send --all` again later, or let cron retry (exit code 75). Quote the correlation id if you contact Xero."]
+        case .network:
+            return ["Xero could not be reached: check this machine's internet connection, DNS and proxy.",
+                    "Run `lmb send --all` again; anything whose answer was lost is looked up in Xero before it is sent again."]
+        case .notConnected:
+            return ["Run `lmb connect --client-id <your app's client id>` and sign in as a Xero user with the Standard or Adviser role.", again]
+        case .config:
+            return ["Fix the configuration named above (lmb's config.json, LMB_XERO_* environment variables, or the client_secret file).", again]
+        case .validationFailed:
+            var steps = failure.validationErrors.flatMap { validationFix($0, mapping: mapping) }
+            if steps.isEmpty { steps = ["Fix what Xero names above, in the mapping (`lmb mapping init`, then edit mapping.json) or in Xero."] }
+            return steps + [again]
+        }
+    }
+
+    public static func reconnect(settlementID: String?) -> [String] {
+        [
+            "In Xero, go to Settings → Connected apps (or Linked apps).",
+            "Find the app lmb is connected as and click Disconnect / Remove — this forces a clean re-authorisation, which matters after a billing reactivation, a paused subscription or a long inactivity.",
+            "Run `lmb reconnect` and authorise as a Xero user with the Standard or Adviser role.",
+            "Run `lmb send \(settlementID ?? "<settlement-id>")` again.",
+        ]
+    }
+
+    public static let stillFailing = "When it still fails: run `lmb diagnose --bundle FILE` and send that file to support (it holds the settlement id, the exact error and the events that led to it)."
+
+    /// The catalogue's validation failures, each with its cause and fix in lmb's words.
+    static func validationFix(_ message: String, mapping: Mapping?) -> [String] {
+        func category(forAccount code: String) -> String {
+            guard let mapping else { return "" }
+            let names = Category.allCases.filter { mapping.account(for: $0).account == code }.map(\.rawValue)
+            return names.isEmpty ? "" : " (the mapping's \(names.joined(separator: ", ")) line)"
+        }
+        func quoted(_ s: String, after marker: String) -> String? {
+            guard let r = s.range(of: marker) else { return nil }
+            let rest = s[r.upperBound...]
+            let trimmed = rest.drop { $0 == "'" || $0 == " " }
+            return String(trimmed.prefix { $0 != "'" && $0 != " " })
+        }
+        if message.contains("is not a valid code for this document"), let code = quoted(message, after: "Account code") {
+            return ["Account \(code)\(category(forAccount: code)) does not exist in this organisation, or is of the wrong type for this document. Remap that category to an active account in mapping.json (categories.<name>.account; `lmb diagnose` lists the organisation's accounts), or add account \(code) under Accounting → Chart of accounts."]
+        }
+        if message.contains("has been archived"), let code = quoted(message, after: "Account code") {
+            return ["Account \(code)\(category(forAccount: code)) is archived in Xero. Restore it (Accounting → Chart of accounts → Archived → Restore) or remap that category in mapping.json."]
+        }
+        if message.contains("cannot be used with account code") {
+            let code = message.components(separatedBy: "account code '").last?.prefix { $0 != "'" } ?? ""
+            return ["That tax rate is not allowed on account \(code)\(category(forAccount: String(code))). Choose a rate Xero allows for that account type (Settings → Tax rates) and set it as the category's taxType in mapping.json."]
+        }
+        if message.contains("does not exist or cannot be used") || message.contains("Tax rate must be active") {
+            return ["A tax type in the mapping does not exist or is not active in this organisation. Re-add the tax rate in Xero, or change the category's taxType in mapping.json."]
+        }
+        if message.contains("not subscribed to currency") {
+            let currency = message.split(separator: " ").last.map(String.init) ?? "the currency"
+            return ["The organisation does not have \(currency) enabled. In Xero, go to Settings → Currencies → Add Currency (multi-currency needs the Premium/Ultimate plan)."]
+        }
+        if message.contains("period lock date") || message.contains("end of year lock date") {
+            return ["The document is dated in a locked period. Send it as a draft (lmb's default: leave out --status authorised), or ask your adviser to move the lock date (Settings → Advanced → Financial settings)."]
+        }
+        if message.contains("must be unique") {
+            return ["Xero already holds a sales invoice with this number: the settlement was most likely sent before. Search Xero for the invoice number; lmb checks for it and records it as sent when it is there. If it was deleted in Xero, void it there first."]
+        }
+        if message.contains("contact") && message.contains("archived") {
+            return ["The marketplace contact is archived in Xero. Restore it (Contacts → Archived → Restore), or merge it into the active contact."]
+        }
+        if message.contains("description field is mandatory") || message.contains("Account code or ID must be specified") {
+            return ["A line has no description or account: every category in mapping.json needs an account code."]
+        }
+        if message.lowercased().contains("negative") || message.contains("Quantity must not be less than zero") {
+            return ["Xero refuses a negative sales invoice; lmb sends negative settlements as bills, so check the mapping's signs and report this as a bug with `lmb diagnose --bundle FILE`."]
+        }
+        if message.contains("needs mapping") {
+            return ["Some rows match no mapping rule. `lmb preview <settlement-id>` lists them with the exact rule to add to mapping.json."]
+        }
+        if message.contains("does not add up") {
+            return ["The settlement's rows do not add up to its deposit. Download the report again from Seller Central and import it with --replace."]
+        }
+        return ["Xero says: \(message). Fix it in the mapping or in Xero."]
+    }
+}
