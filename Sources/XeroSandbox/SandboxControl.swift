@@ -16,10 +16,12 @@ extension SandboxEngine {
             setScenario(s)
             return .json(200, ["scenario": s.rawValue])
         case ("POST", "/_sandbox/clock"):
-            guard let seconds = body?["advance_seconds"] as? NSNumber, seconds.doubleValue >= 0 else {
-                return .json(400, ["error": "advance_seconds (≥ 0) is required"])
+            if let freeze = body?["freeze"] as? Bool { frozenAt = freeze ? Date() : nil }
+            let seconds = (body?["advance_seconds"] as? NSNumber)?.doubleValue ?? 0
+            guard seconds >= 0, body?["advance_seconds"] != nil || body?["freeze"] != nil else {
+                return .json(400, ["error": "advance_seconds (≥ 0) or freeze (true/false) is required"])
             }
-            clockOffset += seconds.doubleValue
+            clockOffset += seconds
             return .json(200, ["now": Self.isoUTC(now), "offset_seconds": clockOffset])
         case ("POST", "/_sandbox/reset"):
             reset()
@@ -63,6 +65,7 @@ extension SandboxEngine {
     func reset() {
         let opts = options
         clockOffset = 0
+        frozenAt = nil
         scenario = .healthy
         scenarioSetAt = now
         minuteLimitedUntil = nil

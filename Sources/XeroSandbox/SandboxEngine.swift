@@ -22,7 +22,9 @@ public actor SandboxEngine {
 
     public internal(set) var options: Options
     var clockOffset: TimeInterval = 0
-    var now: Date { Date().addingTimeInterval(clockOffset) }
+    /// Set by `POST /_sandbox/clock {"freeze": true}`: time stands still (but for advance_seconds) until unfrozen.
+    var frozenAt: Date?
+    var now: Date { (frozenAt ?? Date()).addingTimeInterval(clockOffset) }
 
     var scenario: SandboxScenario = .healthy
     var scenarioSetAt = Date.distantPast
@@ -113,10 +115,14 @@ public actor SandboxEngine {
             return .respond(response)
         }
         inFlight += 1
+        if scenario == .dropConnection {
+            // Closed before anything was processed: unlike lose-response, nothing is committed.
+            requests.append(LoggedRequest(method: request.method, path: request.path, status: 0, time: now))
+            return .drop
+        }
         var action = route(request)
-        // Faults that apply to every identity and API call, after the request was processed or refused.
+        // `slow` answers late what it has already processed, as a struggling server does.
         switch scenario {
-        case .dropConnection: action = .drop
         case .slow:
             if case .respond(let r) = action { action = .delayed(seconds: options.slowSeconds, r) }
         default: break

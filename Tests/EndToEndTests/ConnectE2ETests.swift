@@ -53,95 +53,97 @@ struct SandboxHome {
     }
 }
 
-@Suite("lmb connect, status, disconnect — the built binary against the sandbox")
-struct ConnectE2ETests {
-    @Test("the PKCE flow end to end: lmb's listener receives the redirect, the connection is stored, no token is printed")
-    func pkce() async throws {
-        let s = try await SandboxHome()
-        let r = try await s.connect()
-        #expect(r.status == 0, "\(r.stderr)")
-        #expect(r.stdout.contains("Connected to Demo Seller Ltd"))
-        let status = try await s.run(["status", "--json"])
-        let list = try #require(try E2E.json(status.stdout) as? [[String: Any]])
-        #expect(list.first?["tenantName"] as? String == "Demo Seller Ltd")
-        #expect(list.first?["xeroUserId"] as? String == "b6a5e1d2-7c3f-4a89-8e21-0f9d3c7b5a14")
-        #expect((list.first?["accessTokenExpiresInSeconds"] as? Int ?? 0) > 1700)
-        let human = try await s.run(["status"])
-        for secret in try await s.issuedSecrets() {
-            for text in [r.stdout, r.stderr, status.stdout, status.stderr, human.stdout, human.stderr] { #expect(!text.contains(secret)) }
+extension EndToEnd {
+    @Suite("lmb connect, status, disconnect — the built binary against the sandbox")
+    struct ConnectE2ETests {
+        @Test("the PKCE flow end to end: lmb's listener receives the redirect, the connection is stored, no token is printed")
+        func pkce() async throws {
+            let s = try await SandboxHome()
+            let r = try await s.connect()
+            #expect(r.status == 0, "\(r.stderr)")
+            #expect(r.stdout.contains("Connected to Demo Seller Ltd"))
+            let status = try await s.run(["status", "--json"])
+            let list = try #require(try E2E.json(status.stdout) as? [[String: Any]])
+            #expect(list.first?["tenantName"] as? String == "Demo Seller Ltd")
+            #expect(list.first?["xeroUserId"] as? String == "b6a5e1d2-7c3f-4a89-8e21-0f9d3c7b5a14")
+            #expect((list.first?["accessTokenExpiresInSeconds"] as? Int ?? 0) > 1700)
+            let human = try await s.run(["status"])
+            for secret in try await s.issuedSecrets() {
+                for text in [r.stdout, r.stderr, status.stdout, status.stderr, human.stdout, human.stderr] { #expect(!text.contains(secret)) }
+            }
+            #expect(try await E2E.count("SELECT COUNT(*) FROM event WHERE kind = 'connect'", home: s.home) == 1)
         }
-        #expect(try await E2E.count("SELECT COUNT(*) FROM event WHERE kind = 'connect'", home: s.home) == 1)
-    }
 
-    @Test("a redirect whose state does not match is refused and nothing is stored")
-    func stateMismatch() async throws {
-        let s = try await SandboxHome()
-        let r = try await s.connect(tamperState: true)
-        #expect(r.status == 78)
-        #expect(r.stderr.contains("state does not match"))
-        #expect(try await E2E.count("SELECT COUNT(*) FROM xero_connection", home: s.home) == 0)
-    }
-
-    @Test("a listener port already taken is a clear error")
-    func portTaken() async throws {
-        let s = try await SandboxHome()
-        let blocker = try LMBProcess(["sandbox", "--port-file", s.home + "/p"], home: s.home)
-        defer { blocker.process.interrupt() }
-        var port = ""
-        for _ in 0..<100 where port.isEmpty {
-            try await Task.sleep(nanoseconds: 50_000_000)
-            port = (try? String(contentsOfFile: s.home + "/p", encoding: .utf8)) ?? ""
+        @Test("a redirect whose state does not match is refused and nothing is stored")
+        func stateMismatch() async throws {
+            let s = try await SandboxHome()
+            let r = try await s.connect(tamperState: true)
+            #expect(r.status == 78)
+            #expect(r.stderr.contains("state does not match"))
+            #expect(try await E2E.count("SELECT COUNT(*) FROM xero_connection", home: s.home) == 0)
         }
-        let r = try await s.run(["connect", "--client-id", "x", "--port", port, "--timeout", "5"])
-        #expect(r.status == 78)
-        #expect(r.stderr.contains("cannot listen on 127.0.0.1:\(port)"))
-    }
 
-    @Test("no sign-in coming back times out cleanly")
-    func timeout() async throws {
-        let s = try await SandboxHome()
-        let r = try await s.run(["connect", "--client-id", "x", "--port", "0", "--timeout", "1"])
-        #expect(r.status == 75)
-        #expect(r.stderr.contains("no sign-in came back within 1 seconds"))
-    }
+        @Test("a listener port already taken is a clear error")
+        func portTaken() async throws {
+            let s = try await SandboxHome()
+            let blocker = try LMBProcess(["sandbox", "--port-file", s.home + "/p"], home: s.home)
+            defer { blocker.process.interrupt() }
+            var port = ""
+            for _ in 0..<100 where port.isEmpty {
+                try await Task.sleep(nanoseconds: 50_000_000)
+                port = (try? String(contentsOfFile: s.home + "/p", encoding: .utf8)) ?? ""
+            }
+            let r = try await s.run(["connect", "--client-id", "x", "--port", port, "--timeout", "5"])
+            #expect(r.status == 78)
+            #expect(r.stderr.contains("cannot listen on 127.0.0.1:\(port)"))
+        }
 
-    @Test("--no-browser takes the redirected address on stdin")
-    func noBrowser() async throws {
-        let s = try await SandboxHome()
-        let p = try LMBProcess(["connect", "--client-id", "e2e-app", "--no-browser", "--port", "7777"], home: s.home, environment: s.env)
-        let url = try await p.waitForStderr("http://127\\.0\\.0\\.1:\\d+/identity/connect/authorize\\S+")
-        let location = try #require(try await rawGet(url).location)
-        p.write(location)
-        let r = try await p.finish()
-        #expect(r.status == 0, "\(r.stderr)")
-        #expect(location.hasPrefix("http://127.0.0.1:7777/callback"))
-    }
+        @Test("no sign-in coming back times out cleanly")
+        func timeout() async throws {
+            let s = try await SandboxHome()
+            let r = try await s.run(["connect", "--client-id", "x", "--port", "0", "--timeout", "1"])
+            #expect(r.status == 75)
+            #expect(r.stderr.contains("no sign-in came back within 1 seconds"))
+        }
 
-    @Test("client credentials connect a custom connection with the secret from the environment only")
-    func clientCredentials() async throws {
-        let s = try await SandboxHome()
-        let missing = try await s.run(["connect", "--client-id", "cc", "--client-credentials"])
-        #expect(missing.status == 78)
-        #expect(missing.stderr.contains("LMB_XERO_CLIENT_SECRET"))
-        let secret = "sandbox-secret-\(UUID().uuidString)"
-        let r = try await s.run(["connect", "--client-id", "cc", "--client-credentials"], environment: ["LMB_XERO_CLIENT_SECRET": secret])
-        #expect(r.status == 0, "\(r.stderr)")
-        let status = try await s.run(["status", "--json"], environment: ["LMB_XERO_CLIENT_SECRET": secret])
-        #expect(status.stdout.contains("client_credentials"))
-        for text in [r.stdout, r.stderr, status.stdout] { #expect(!text.contains(secret)) }
-        let stored = try String(contentsOfFile: s.home + "/config.json", encoding: .utf8)
-        #expect(!stored.contains(secret))
-    }
+        @Test("--no-browser takes the redirected address on stdin")
+        func noBrowser() async throws {
+            let s = try await SandboxHome()
+            let p = try LMBProcess(["connect", "--client-id", "e2e-app", "--no-browser", "--port", "7777"], home: s.home, environment: s.env)
+            let url = try await p.waitForStderr("http://127\\.0\\.0\\.1:\\d+/identity/connect/authorize\\S+")
+            let location = try #require(try await rawGet(url).location)
+            p.write(location)
+            let r = try await p.finish()
+            #expect(r.status == 0, "\(r.stderr)")
+            #expect(location.hasPrefix("http://127.0.0.1:7777/callback"))
+        }
 
-    @Test("disconnect deletes the connection in Xero, revokes the refresh token and forgets the tokens")
-    func disconnect() async throws {
-        let s = try await SandboxHome()
-        #expect(try await s.connect().status == 0)
-        let r = try await s.run(["disconnect"])
-        #expect(r.status == 0, "\(r.stderr)")
-        #expect((try await s.state()["connections"] as? [Any])?.isEmpty == true)
-        #expect(try await E2E.count("SELECT COUNT(*) FROM credential", home: s.home) == 0)
-        #expect(try await E2E.count("SELECT COUNT(*) FROM event WHERE kind = 'disconnect'", home: s.home) == 1)
-        #expect(try await s.run(["status"]).status == 78)
+        @Test("client credentials connect a custom connection with the secret from the environment only")
+        func clientCredentials() async throws {
+            let s = try await SandboxHome()
+            let missing = try await s.run(["connect", "--client-id", "cc", "--client-credentials"])
+            #expect(missing.status == 78)
+            #expect(missing.stderr.contains("LMB_XERO_CLIENT_SECRET"))
+            let secret = "sandbox-secret-\(UUID().uuidString)"
+            let r = try await s.run(["connect", "--client-id", "cc", "--client-credentials"], environment: ["LMB_XERO_CLIENT_SECRET": secret])
+            #expect(r.status == 0, "\(r.stderr)")
+            let status = try await s.run(["status", "--json"], environment: ["LMB_XERO_CLIENT_SECRET": secret])
+            #expect(status.stdout.contains("client_credentials"))
+            for text in [r.stdout, r.stderr, status.stdout] { #expect(!text.contains(secret)) }
+            let stored = try String(contentsOfFile: s.home + "/config.json", encoding: .utf8)
+            #expect(!stored.contains(secret))
+        }
+
+        @Test("disconnect deletes the connection in Xero, revokes the refresh token and forgets the tokens")
+        func disconnect() async throws {
+            let s = try await SandboxHome()
+            #expect(try await s.connect().status == 0)
+            let r = try await s.run(["disconnect"])
+            #expect(r.status == 0, "\(r.stderr)")
+            #expect((try await s.state()["connections"] as? [Any])?.isEmpty == true)
+            #expect(try await E2E.count("SELECT COUNT(*) FROM credential", home: s.home) == 0)
+            #expect(try await E2E.count("SELECT COUNT(*) FROM event WHERE kind = 'disconnect'", home: s.home) == 1)
+            #expect(try await s.run(["status"]).status == 78)
+        }
     }
 }

@@ -4,34 +4,36 @@ import FoundationNetworking
 #endif
 import Testing
 
-@Suite("lmb sandbox — the built binary")
-struct SandboxCommandE2ETests {
-    @Test("serves on 127.0.0.1, prints what to export, and stops cleanly on Ctrl-C")
-    func foreground() async throws {
-        let dir = try E2E.newHome()
-        let portFile = dir + "/port"
-        let process = Process()
-        process.executableURL = E2E.binary
-        process.arguments = ["sandbox", "--port-file", portFile, "--scenario", "organisation-offline"]
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        var port = ""
-        for _ in 0..<100 where port.isEmpty {
-            try await Task.sleep(nanoseconds: 50_000_000)
-            port = (try? String(contentsOfFile: portFile, encoding: .utf8)) ?? ""
+extension EndToEnd {
+    @Suite("lmb sandbox — the built binary")
+    struct SandboxCommandE2ETests {
+        @Test("serves on 127.0.0.1, prints what to export, and stops cleanly on Ctrl-C")
+        func foreground() async throws {
+            let dir = try E2E.newHome()
+            let portFile = dir + "/port"
+            let process = Process()
+            process.executableURL = E2E.binary
+            process.arguments = ["sandbox", "--port-file", portFile, "--scenario", "organisation-offline"]
+            let out = Pipe(), err = Pipe()
+            process.standardOutput = out
+            process.standardError = err
+            try process.run()
+            var port = ""
+            for _ in 0..<100 where port.isEmpty {
+                try await Task.sleep(nanoseconds: 50_000_000)
+                port = (try? String(contentsOfFile: portFile, encoding: .utf8)) ?? ""
+            }
+            #expect(!port.isEmpty)
+            let (data, response) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/_sandbox/state")!)
+            #expect((response as? HTTPURLResponse)?.statusCode == 200)
+            let state = try JSONSerialization.jsonObject(with: data) as? [String: Any]
+            #expect(state?["scenario"] as? String == "organisation-offline")
+            process.interrupt()
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 0)
+            let printed = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            #expect(printed.contains("export LMB_XERO_BASE_URL=http://127.0.0.1:\(port)"))
+            #expect(String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).contains("sandbox stopped"))
         }
-        #expect(!port.isEmpty)
-        let (data, response) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/_sandbox/state")!)
-        #expect((response as? HTTPURLResponse)?.statusCode == 200)
-        let state = try JSONSerialization.jsonObject(with: data) as? [String: Any]
-        #expect(state?["scenario"] as? String == "organisation-offline")
-        process.interrupt()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
-        let printed = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        #expect(printed.contains("export LMB_XERO_BASE_URL=http://127.0.0.1:\(port)"))
-        #expect(String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).contains("sandbox stopped"))
     }
 }

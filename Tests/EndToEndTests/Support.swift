@@ -1,6 +1,11 @@
 import Foundation
 import Testing
 
+/// Every end-to-end suite runs inside this one, one test at a time: each starts lmb processes, and on two cores
+/// running dozens at once starves them all.
+@Suite("End to end", .serialized)
+struct EndToEnd {}
+
 /// Runs the built `lmb` binary, as a user or cron would.
 struct LMBRun {
     var status: Int32
@@ -123,7 +128,7 @@ final class LMBProcess: @unchecked Sendable {
     var stdoutText: String { lock.lock(); defer { lock.unlock() }; return String(decoding: out, as: UTF8.self) }
 
     /// Waits until stderr matches, returning the first match of the pattern.
-    func waitForStderr(_ pattern: String, timeout: TimeInterval = 20) async throws -> String {
+    func waitForStderr(_ pattern: String, timeout: TimeInterval = 60) async throws -> String {
         let regex = try NSRegularExpression(pattern: pattern)
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {

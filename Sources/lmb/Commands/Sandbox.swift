@@ -15,7 +15,7 @@ extension LMB {
             Scenarios (--scenario, or POST /_sandbox/scenario {"scenario":"NAME"} while it runs): \
             \(SandboxScenario.allCases.map(\.rawValue).joined(separator: ", ")).
 
-            Control API: GET /_sandbox/state, POST /_sandbox/scenario, POST /_sandbox/clock {"advance_seconds":N}, \
+            Control API: GET /_sandbox/state, POST /_sandbox/scenario, POST /_sandbox/clock {"advance_seconds":N} or {"freeze":true}, \
             POST /_sandbox/reset, POST /_sandbox/organisation (archive_account, period_lock_date, currencies, \
             archive_contact, archive_tax_rate), POST /_sandbox/config (client_secret, minute_limit, day_limit, deny_consent).
             """)

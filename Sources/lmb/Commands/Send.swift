@@ -66,6 +66,7 @@ extension LMB {
                 await client.setOnWait { seconds, reason in if !quiet { Terminal.err("waiting \(seconds) s for \(reason)") } }
                 var sender = Sender(session: session, client: client, mapping: mapping)
                 sender.status = status.rawValue.uppercased()
+                if let size = ProcessInfo.processInfo.environment["LMB_BATCH_SIZE"].flatMap(Int.init), (1...50).contains(size) { sender.batchSize = size }
                 sender.log = { line in if !quiet { Terminal.err(line) } }
                 if targets.isEmpty {
                     if global.json { Terminal.out(JSON.object([("results", .array([]))]).rendered()) }
