@@ -15,7 +15,7 @@ struct LMB: AsyncParsableCommand {
         (cron may retry), 77 a person must act (permission or stale connection), 78 configuration.
         """,
         version: LMBVersion.current,
-        subcommands: [Import.self, Settlements.self, Preview.self, Send.self, Connect.self, Disconnect.self, Reconnect.self, Status.self,
+        subcommands: [Import.self, Settlements.self, Preview.self, Send.self, Diagnose.self, Connect.self, Disconnect.self, Reconnect.self, Status.self,
                       MappingCommand.self, Sandbox.self]
     )
 }

@@ -1,0 +1,83 @@
+import Foundation
+import GRDB
+
+/// What a support team asks for when a send fails — settlement ids, Xero's exact messages, the events that led
+/// to them, versions, the check results — with every token, secret and Authorization header removed.
+public enum SupportBundle {
+    public static func make(home: LMBHome, report: DiagnosisReport, settlementID: String?) throws -> JSON {
+        let store = try Store.open(home: home)
+        let events = try store.events().filter { settlementID == nil || $0.settlementID == nil || $0.settlementID == settlementID }
+        let failures = try store.dbQueue.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT settlement_id, message, detail, at FROM event WHERE kind = 'send_attempt' ORDER BY id
+                """)
+        }
+        var lastBySettlement: [String: Row] = [:]
+        for row in failures { lastBySettlement[row["settlement_id"]] = row }
+        var uname = utsname()
+        _ = Glibc.uname(&uname)
+        let system = withUnsafeBytes(of: &uname.sysname) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        let release = withUnsafeBytes(of: &uname.release) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        let bundle = JSON.object([
+            ("generatedAt", .string(Store.now())),
+            ("lmbVersion", .string(LMBVersion.current)),
+            ("libcurlVersion", .string(CurlTransport.libcurlVersion)),
+            ("system", .string("\(system) \(release)")),
+            ("focus", .optional(settlementID)),
+            ("verdict", .string(report.verdict.rawValue)),
+            ("checks", .array(report.checks.map(checkJSON))),
+            ("runbook", .array(report.runbook.map(JSON.string))),
+            ("settlements", .array(lastBySettlement.keys.sorted().filter { settlementID == nil || $0 == settlementID }.map { id in
+                let row = lastBySettlement[id]!
+                return .object([("id", .string(id)), ("lastAttemptAt", .string(row["at"])), ("message", .string(row["message"])),
+                                ("detail", (row["detail"] as String?).flatMap { try? JSON.parse($0) } ?? .null)])
+            })),
+            ("events", .array(events.map { e in
+                .object([("at", .string(e.at)), ("kind", .string(e.kind)), ("settlement", .optional(e.settlementID)),
+                         ("message", .string(e.message)), ("detail", e.detail.flatMap { try? JSON.parse($0) } ?? .null)])
+            })),
+        ])
+        return try redact(bundle, secrets: secrets(store: store, home: home))
+    }
+
+    public static func checkJSON(_ c: DiagnosticCheck) -> JSON {
+        .object([("id", .string(c.id)), ("status", .string(c.status.rawValue)), ("detail", .string(c.detail)), ("fix", .string(c.fix)),
+                 ("classification", .optional(c.failure?.classification.rawValue))])
+    }
+
+    /// Every secret lmb holds: stored tokens and the client secret.
+    static func secrets(store: Store, home: LMBHome) throws -> [String] {
+        var out = try store.dbQueue.read { db in
+            try Row.fetchAll(db, sql: "SELECT access_token, refresh_token FROM credential").flatMap { [$0["access_token"], $0["refresh_token"]] as [String?] }.compactMap { $0 }
+        }
+        if let secret = try? LMBConfig.clientSecret(home: home) { out.append(secret) }
+        return out.filter { $0.count >= 8 }
+    }
+
+    /// Removes known secrets, anything shaped like a JWT, and Authorization / Bearer values, from every string.
+    public static func redact(_ value: JSON, secrets: [String]) throws -> JSON {
+        let jwt = try NSRegularExpression(pattern: "eyJ[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+")
+        let bearer = try NSRegularExpression(pattern: "(?i)(bearer|basic)\\s+[A-Za-z0-9._~+/=-]+")
+        func clean(_ s: String) -> String {
+            var t = s
+            for secret in secrets { t = t.replacingOccurrences(of: secret, with: "[redacted]") }
+            t = jwt.stringByReplacingMatches(in: t, range: NSRange(t.startIndex..., in: t), withTemplate: "[redacted]")
+            t = bearer.stringByReplacingMatches(in: t, range: NSRange(t.startIndex..., in: t), withTemplate: "$1 [redacted]")
+            return t
+        }
+        func walk(_ v: JSON) -> JSON {
+            switch v {
+            case .string(let s): return .string(clean(s))
+            case .array(let a): return .array(a.map(walk))
+            case .object(let pairs):
+                return .object(pairs.compactMap { key, value in
+                    let k = key.lowercased()
+                    if k.contains("authorization") || k.contains("token") && !k.contains("tokens_") || k.contains("secret") { return (key, .string("[redacted]")) }
+                    return (key, walk(value))
+                })
+            default: return v
+            }
+        }
+        return walk(value)
+    }
+}

@@ -1,0 +1,98 @@
+import ArgumentParser
+import Foundation
+import LMBCore
+
+extension LMB {
+    struct Diagnose: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Find out why Xero refuses, before a send fails or after it did.",
+            discussion: """
+            Checks, in order: configuration, the store, the tokens, a fresh token (a refresh, unless --offline), \
+            the connection in /connections, the organisation, the connected user's role, the scopes, the mapping \
+            against the organisation's accounts and tax rates, rate-limit headroom, and the last failed send of \
+            each settlement. Prints the fix for the first failing check. Exit code: that of the worst finding \
+            (0 ok, 75 temporary, 77 a person must act, 78 configuration).
+            """)
+
+        @OptionGroup var global: GlobalOptions
+
+        @Flag(help: "Do not talk to Xero: check only what is on this machine.")
+        var offline = false
+
+        @Option(help: ArgumentHelp("The connected organisation, by name or tenant id.", valueName: "name|id"))
+        var tenant: String?
+
+        @Option(help: ArgumentHelp("Focus on one settlement: Xero's exact error and the events that led to it.", valueName: "settlement-id"))
+        var settlement: String?
+
+        @Option(help: ArgumentHelp("Write a support bundle (JSON, tokens and secrets removed) to this file.", valueName: "file"))
+        var bundle: String?
+
+        func run() async throws {
+            try await runReportingAsync {
+                let home = global.lmbHome
+                let report = await Diagnoser(home: home, tenant: tenant, offline: offline).run()
+                if let bundle {
+                    let json = try SupportBundle.make(home: home, report: report, settlementID: settlement)
+                    try Store.writePrivateFile(bundle, Data((json.rendered() + "\n").utf8))
+                    if !global.json && !global.quiet { Terminal.err("wrote the support bundle to \(bundle) (tokens and secrets removed)") }
+                }
+                if let settlement { try printSettlement(settlement, home: home) }
+                if global.json {
+                    Terminal.out(JSON.object([
+                        ("verdict", .string(report.verdict.rawValue)),
+                        ("checks", .array(report.checks.map(SupportBundle.checkJSON))),
+                        ("runbook", .array(report.runbook.map(JSON.string))),
+                    ]).rendered())
+                } else if !(global.quiet && report.verdict == .ok) {
+                    printReport(report)
+                }
+                return report.exitCode
+            }
+        }
+
+        func printReport(_ report: DiagnosisReport) {
+            var rows: [[String]] = []
+            for c in report.checks {
+                let mark = c.status == .pass ? "[ok]  " : c.status == .warn ? "[warn]" : "[FAIL]"
+                rows.append([mark, c.id, c.detail])
+            }
+            Terminal.out(Terminal.table(rows))
+            Terminal.out("")
+            guard let first = report.firstFailure, let f = first.failure else {
+                Terminal.out("Verdict: ok — lmb can send to Xero.")
+                return
+            }
+            Terminal.out("Verdict: \(f.classification.rawValue) — \(f.classification.plainWords) (first failing check: \(first.id))")
+            for e in f.evidence { Terminal.out("  evidence: \(e)") }
+            Terminal.out("What to do:")
+            for (i, step) in report.runbook.enumerated() { Terminal.out("  \(i + 1). \(step)") }
+            if [.permissionDenied, .staleConnection, .tokenExpired, .insufficientScope].contains(f.classification) {
+                Terminal.out("  \(Runbook.stillFailing)")
+            }
+        }
+
+        func printSettlement(_ id: String, home: LMBHome) throws {
+            let store = try Store.open(home: home)
+            guard let s = try store.settlement(id: id) else { throw LMBError.notFound("no settlement \(id); list them with: lmb settlements") }
+            let mapping = try Mapping.load(home: home.url)
+            let status = s.status(ledger: Ledger(mapping: mapping).book(header: s.header, marketplace: s.marketplace, groups: s.groups))
+            let events = try store.events().filter { $0.settlementID == id || ($0.settlementID == nil && $0.at >= s.importedAt) }
+            let lastAttempt = events.last { $0.kind == "send_attempt" && $0.settlementID == id }
+            let detail = lastAttempt?.detail.flatMap { try? JSON.parse($0) }
+            if global.json {
+                Terminal.err(JSON.object([("settlement", .string(id)), ("status", .string(status.rawValue)),
+                                          ("lastMessage", .optional(lastAttempt?.message)),
+                                          ("classification", .optional(detail?["classification"]?.stringValue))]).rendered())
+                return
+            }
+            Terminal.out("Settlement \(id) (\(s.marketplace), \(s.header.startDate) → \(s.header.endDate), \(s.header.total)): \(status.rawValue)")
+            if let lastAttempt, let c = detail?["classification"]?.stringValue, c != "ok" {
+                Terminal.out("Last error: [\(c)] \"\(lastAttempt.message)\"\(detail?["correlationId"]?.stringValue.map { " (Xero-Correlation-Id \($0))" } ?? "") at \(lastAttempt.at)")
+            }
+            Terminal.out("What led to it:")
+            for e in events { Terminal.out("  \(e.at)  \(e.kind.padding(toLength: 14, withPad: " ", startingAt: 0))  \(e.message)") }
+            Terminal.out("")
+        }
+    }
+}
