@@ -1,7 +1,7 @@
 # lmb — make targets. `make demo` and `make test` do all the set-up a fresh machine needs.
 SWIFT ?= swift
 PREFIX ?= /usr/local
-APT_PACKAGES := libsqlite3-dev libcurl4-openssl-dev libssl-dev pkg-config
+APT_PACKAGES := libsqlite3-dev libcurl4-openssl-dev libssl-dev pkg-config curl
 BENCH_ROWS ?= 1000000
 BENCH_DIR ?= bench-data
 
