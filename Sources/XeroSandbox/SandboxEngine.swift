@@ -140,10 +140,17 @@ public actor SandboxEngine {
 
     func route(_ r: SandboxRequest) -> SandboxAction {
         let correlation = [("Xero-Correlation-Id", UUID().uuidString.lowercased())]
+        // Every answer carries a correlation id and the remaining-limit headers, as Xero's do.
+        func stamp(_ r: SandboxResponse) -> SandboxResponse {
+            var r = r
+            r.headers += correlation
+            if !r.headers.contains(where: { $0.0 == "X-MinLimit-Remaining" }) { r.headers += limitHeaders() }
+            return r
+        }
         func withCorrelation(_ a: SandboxAction) -> SandboxAction {
             switch a {
-            case .respond(var resp): resp.headers += correlation; return .respond(resp)
-            case .delayed(let s, var resp): resp.headers += correlation; return .delayed(seconds: s, resp)
+            case .respond(let resp): return .respond(stamp(resp))
+            case .delayed(let s, let resp): return .delayed(seconds: s, stamp(resp))
             case .drop: return .drop
             }
         }

@@ -147,3 +147,24 @@ extension EndToEnd {
         }
     }
 }
+
+extension EndToEnd {
+    @Suite("lmb connect --web-app")
+    struct WebAppE2ETests {
+        @Test("the web-app flow exchanges the code with the client secret (no PKCE) and refreshes with it")
+        func webApp() async throws {
+            let s = try await SandboxHome()
+            let secret = "web-secret-\(UUID().uuidString)"
+            let env = s.env.merging(["LMB_XERO_CLIENT_SECRET": secret]) { $1 }
+            let p = try LMBProcess(["connect", "--client-id", "web-app", "--web-app", "--port", "0", "--timeout", "30"], home: s.home, environment: env)
+            let url = try await p.waitForStderr("http://127\\.0\\.0\\.1:\\d+/identity/connect/authorize\\S+")
+            #expect(!url.contains("code_challenge"))
+            _ = try await rawGet(try #require(try await rawGet(url).location))
+            let r = try await p.finish()
+            #expect(r.status == 0, "\(r.stderr)")
+            let d = try await s.run(["diagnose", "--json"], environment: ["LMB_XERO_CLIENT_SECRET": secret])
+            #expect(d.status == 0, "\(d.stdout)")
+            for text in [r.stdout, r.stderr, d.stdout, d.stderr] { #expect(!text.contains(secret)) }
+        }
+    }
+}

@@ -93,3 +93,29 @@ struct StoreTests {
         #expect(Set(statuses) == [.ready, .needsMapping])
     }
 }
+
+@Suite("Several connected organisations")
+struct TenantTests {
+    static func tokens(_ user: String) -> TokenSet {
+        // An unsigned JWT-shaped token is enough for the store: it reads the user and scopes from it.
+        let claims = try! JSONSerialization.data(withJSONObject: ["xero_userid": user, "scope": ["accounting.transactions"]])
+        let payload = claims.base64EncodedString().replacingOccurrences(of: "=", with: "").replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+        return TokenSet(accessToken: "e30.\(payload).sig", expiresIn: 1800, refreshToken: "r-\(user)", scope: nil, idToken: nil)
+    }
+
+    @Test("the first organisation is the default; --tenant picks another by name or id; removing the default moves it")
+    func tenants() throws {
+        let store = try Store.open(home: try temporaryHome())
+        #expect(throws: XeroFailure.self) { _ = try store.connection(tenant: nil) }
+        try store.saveConnection(kind: .pkce, clientID: "c", tokens: Self.tokens("u1"), now: Date(), tenants: [("t1", "Client One", "ORGANISATION", "c1")])
+        try store.saveConnection(kind: .pkce, clientID: "c", tokens: Self.tokens("u1"), now: Date(), tenants: [("t2", "Client Two", "ORGANISATION", "c2")])
+        #expect(try store.connection(tenant: nil).tenantID == "t1")
+        #expect(try store.connection(tenant: "client two").tenantID == "t2")
+        #expect(try store.connection(tenant: "t2").credential.xeroUserID == "u1")
+        #expect(throws: XeroFailure.self) { _ = try store.connection(tenant: "Client Three") }
+        try store.removeConnection(tenantID: "t1")
+        #expect(try store.connection(tenant: nil).tenantID == "t2")
+        let credentials = try store.dbQueue.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM credential") }
+        #expect(credentials == 1)
+    }
+}

@@ -20,7 +20,7 @@ public enum Runbook {
             return ["Xero has taken the organisation offline for maintenance or a migration; it usually lasts a minute to an hour.",
                     "Run `lmb send --all` again later, or let cron retry (exit code 75)."]
         case .unavailable:
-            return ["Xero is unavailable or answered with a server error. Check https://status.developer.xero.com.",
+            return [failure.message.contains("maintenance") ? "Xero's API is offline for scheduled maintenance." : "Xero is unavailable or answered with a server error (sometimes caused by a bad tracking id). Check https://status.developer.xero.com.",
                     "Run `lmb send --all` again later, or let cron retry (exit code 75). Quote the correlation id if you contact Xero."]
         case .network:
             return ["Xero could not be reached: check this machine's internet connection, DNS and proxy.",
@@ -94,6 +94,24 @@ public enum Runbook {
         }
         if message.contains("needs mapping") {
             return ["Some rows match no mapping rule. `lmb preview <settlement-id>` lists them with the exact rule to add to mapping.json."]
+        }
+        if message.contains("not of valid status for modification") || message.contains("payment or credit note allocated") {
+            return ["The document exists in Xero and is approved, paid or voided, so it cannot change. Remove the payment or void it in Xero, then send again."]
+        }
+        if message.contains("tracking category") {
+            return ["A tracking category or option named in the mapping does not exist (or is archived) in Xero. Add it under Settings → Tracking categories, or fix the mapping."]
+        }
+        if message.contains("limit of invoices you can approve") {
+            return ["The Xero plan's monthly limit of approved invoices and bills is reached (every app's documents count). Send as DRAFT (lmb's default) or move to a larger Xero plan."]
+        }
+        if message.contains("subscription") {
+            return ["The Xero subscription is not active, or the plan has no invoicing. Reactivate it (or move to a plan with invoicing), then run `lmb reconnect`."]
+        }
+        if message.contains("complete certification") || message.contains("connect to more Xero organisations") {
+            return ["The app has reached its connection limit for an uncertified or free-tier app. Remove stale connections under Connected apps, or move the app to a paid tier at developer.xero.com."]
+        }
+        if message.contains("Account must be valid") || message.lowercased().contains("rounding") {
+            return ["Xero rounds tax per line; lmb sends exact two-decimal line amounts (NoTax/Inclusive). If totals still differ by a cent, add a rounding line to account 860 in the mapping."]
         }
         if message.contains("does not add up") {
             return ["The settlement's rows do not add up to its deposit. Download the report again from Seller Central and import it with --replace."]
