@@ -5,7 +5,7 @@ APT_PACKAGES := libsqlite3-dev libcurl4-openssl-dev libssl-dev pkg-config curl
 BENCH_ROWS ?= 1000000
 BENCH_DIR ?= bench-data
 
-.PHONY: all deps build release test bench install demo man clean fixtures
+.PHONY: all deps build release test bench install demo man clean fixtures fuzz soak
 
 all: build
 
@@ -54,6 +54,22 @@ man: deps
 
 fixtures:
 	python3 fixtures/make_fixtures.py
+
+FUZZ_SECONDS ?= 120
+SOAK_SENDS ?= 200
+
+## fuzz: libFuzzer over the settlement parsers and the decoding of Xero's answers, for FUZZ_SECONDS;
+## a crash lands in fuzz/crashes/, which `make test` replays
+fuzz: deps
+	$(SWIFT) build -c release --product lmb-fuzz --scratch-path .build-fuzz -Xswiftc -sanitize=fuzzer -Xswiftc -DLMB_FUZZ
+	mkdir -p .build-fuzz/corpus fuzz/crashes
+	cp -n fuzz/corpus/* .build-fuzz/corpus/ 2>/dev/null || true
+	.build-fuzz/release/lmb-fuzz .build-fuzz/corpus -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 -artifact_prefix=fuzz/crashes/
+
+## soak: SOAK_SENDS sends against a sandbox switching faults at random, with kill -9s; then checks exactly-once
+soak: deps
+	$(SWIFT) build --build-tests
+	LMB_SOAK_SENDS=$(SOAK_SENDS) timeout 1800 $(SWIFT) test --skip-build --filter 'Soak'
 
 clean:
 	rm -rf .build $(BENCH_DIR)

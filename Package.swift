@@ -13,6 +13,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
         .package(url: "https://github.com/swhitty/FlyingFox", exact: "0.27.1"),
+        .package(url: "https://github.com/x-sheep/swift-property-based", exact: "2.0.1"),
     ],
     targets: [
         .systemLibrary(
@@ -46,7 +47,14 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "LMBCoreTests", dependencies: ["LMBCore", "XeroSandbox"]),
+        .executableTarget(
+            name: "lmb-fuzz",
+            dependencies: ["LMBCore"],
+            path: "Sources/LMBFuzz"
+        ),
+        .testTarget(name: "LMBCoreTests", dependencies: [
+            "LMBCore", "XeroSandbox", .product(name: "PropertyBased", package: "swift-property-based"),
+        ]),
         .testTarget(name: "XeroSandboxTests", dependencies: ["XeroSandbox"]),
         .testTarget(name: "EndToEndTests", dependencies: ["lmb", "XeroSandbox"]),
     ],

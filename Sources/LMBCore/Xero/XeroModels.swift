@@ -94,4 +94,4 @@ public struct XeroInvoice: Codable, Sendable {
     public var ValidationErrors: [XeroValidationError]?
 }
 
-struct XeroInvoicesEnvelope: Codable { var Invoices: [XeroInvoice] }
+public struct XeroInvoicesEnvelope: Codable, Sendable { public var Invoices: [XeroInvoice] }
