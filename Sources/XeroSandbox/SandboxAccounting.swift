@@ -35,6 +35,7 @@ extension SandboxEngine {
         case ("GET", "users"): response = envelope("Users", usersJSON())
         case ("GET", "accounts"): response = envelope("Accounts", accounts.map(accountJSON))
         case ("GET", "taxrates"): response = envelope("TaxRates", taxRates.map(taxRateJSON))
+        case ("GET", "currencies"): response = envelope("Currencies", currencies.sorted().map { ["Code": $0, "Description": $0] })
         case ("GET", "contacts"): response = envelope("Contacts", contacts.map { ["ContactID": $0.contactID, "Name": $0.name, "ContactStatus": $0.status] })
         case ("GET", "invoices"): response = envelope("Invoices", findInvoices(r.query))
         case ("PUT", "invoices"), ("POST", "invoices"):

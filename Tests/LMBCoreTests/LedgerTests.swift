@@ -14,12 +14,18 @@ struct LedgerTests {
         let e = Expected.all[name]!
         let (p, result) = try book(name)
         if let type = e["document"] as? String {
-            #expect(result.postings.count == 1)
-            let posting = try #require(result.postings.first)
+            #expect(result.postings.count == (e["parts"] as? Int ?? 1))
+            let posting = try #require(result.postings.last)
             #expect(posting.type.rawValue == type)
-            #expect(posting.signedTotalMinor == p.header.totalMinor)
-            #expect(posting.totalMinor >= 0)
-            #expect(posting.lines.allSatisfy { !$0.description.isEmpty && !$0.accountCode.isEmpty })
+            #expect(posting.signedTotalMinor == p.header.totalMinor)   // the last part equals the deposit
+            #expect(result.postings.dropLast().allSatisfy { $0.signedTotalMinor == 0 })
+            #expect(result.postings.allSatisfy { $0.totalMinor >= 0 })
+            #expect(result.postings.flatMap(\.lines).allSatisfy { !$0.description.isEmpty && !$0.accountCode.isEmpty })
+            if let totals = e["partTotals"] as? [String] {
+                #expect(result.postings.map { Money.format($0.totalMinor, exponent: 2) } == totals)
+            }
+            if let dates = e["partDates"] as? [String] { #expect(result.postings.map(\.date.description) == dates) }
+            if let types = e["partTypes"] as? [String] { #expect(result.postings.map(\.type.rawValue) == types) }
         } else {
             #expect(result.postings.isEmpty)
             #expect(result.needsMapping)
@@ -108,5 +114,83 @@ struct LedgerTests {
         #expect(throws: MappingError.self) { _ = try Mapping.load(home: home.url) }
         try Data(Mapping.defaults.encoded().utf8).write(to: URL(fileURLWithPath: home.mappingPath))
         #expect(try Mapping.load(home: home.url) == Mapping.defaults)
+    }
+}
+
+
+@Suite("Month-end split, reserves, lock dates, grouping")
+struct AccountingDepthTests {
+    func book(_ name: String, mapping: Mapping = .defaults, lock: CalendarDate? = nil) throws -> (ParsedSettlement, LedgerResult) {
+        let p = try SettlementParser(path: Paths.fixture(name)).parseForBooking(mapping)
+        return (p, Ledger(mapping: mapping, lockDate: lock).book(header: p.header, marketplace: p.marketplace, groups: p.groups))
+    }
+
+    @Test("a split rolls each month's balance forward through the carried-forward account, which nets to zero")
+    func rollover() throws {
+        let (_, r) = try book("v2-split-two-months.txt")
+        #expect(r.postings.map(\.invoiceNumber) == ["AMZ-21000000021-1", "AMZ-21000000021-2"])
+        let carry = r.postings.flatMap { p in p.lines.filter { $0.category == nil }.map { ($0.accountCode, p.type == .invoice ? $0.amountMinor : -$0.amountMinor) } }
+        #expect(carry.allSatisfy { $0.0 == "LMB12" })
+        #expect(carry.map(\.1) == [-3400, 3400])
+        #expect(carry.reduce(0) { $0 + $1.1 } == 0)
+        let october = r.postings[0].lines.filter { $0.category != nil }.reduce(Int64(0)) { $0 + $1.amountMinor }
+        #expect(october == 3400)
+        #expect(r.postings[0].reference.contains("part 1 of 2 (October 2024)"))
+    }
+
+    @Test("split = false in the mapping keeps one document")
+    func noSplit() throws {
+        var mapping = Mapping.defaults
+        mapping.split = false
+        let (p, r) = try book("v2-split-three-months.txt", mapping: mapping)
+        #expect(r.postings.count == 1)
+        #expect(r.postings[0].invoiceNumber == "AMZ-22000000022")
+        #expect(r.postings[0].signedTotalMinor == p.header.totalMinor)
+    }
+
+    @Test("a document dated in a locked period moves to the first open day, with a note on every line")
+    func lockDate() throws {
+        let (_, r) = try book("v2-split-two-months.txt", lock: CalendarDate(year: 2024, month: 10, day: 31))
+        #expect(r.postings[0].date.description == "2024-11-01")
+        #expect(r.postings[0].lockNote?.contains("the period to 2024-10-31 is locked") == true)
+        #expect(r.postings[0].lines.allSatisfy { $0.description.contains("locked in Xero") })
+        #expect(r.postings[1].date.description == "2024-11-08")
+        #expect(r.postings[1].lockNote == nil)
+        #expect(r.postings.allSatisfy { $0.dueDate >= $0.date })
+    }
+
+    @Test("the reserve reconciliation shows opening, closing and movement")
+    func reserves() throws {
+        let (_, r) = try book("v2-reserves.txt")
+        let rec = try #require(r.reserves)
+        #expect(rec.openingMinor == 18095)
+        #expect(rec.closingMinor == 32410)
+        #expect(rec.movementMinor == -14315)
+        #expect(try book("v2-us.txt").1.reserves == nil)
+    }
+
+    @Test("grouping by SKU gives one line per category and SKU, from a file and from the store alike")
+    func skuGrouping() throws {
+        var mapping = Mapping.defaults
+        mapping.grouping = .sku
+        let text = try String(contentsOfFile: Paths.fixture("v2-us.txt"), encoding: .utf8)
+        var lines = text.components(separatedBy: "\n")
+        lines[9] = lines[9].replacingOccurrences(of: "SKU-1", with: "SKU-2")   // the second order's principal
+        let path = try writeTemp(lines.joined(separator: "\n"))
+        let p = try SettlementParser(path: path).parseForBooking(mapping)
+        let r = Ledger(mapping: mapping).book(header: p.header, marketplace: p.marketplace, groups: p.groups)
+        let sales = r.postings[0].lines.filter { $0.category == .sales }
+        #expect(sales.count == 2)
+        #expect(sales.contains { $0.description.hasPrefix("Amazon.com SKU-2 sales") && $0.amountMinor == 4550 })
+        let store = try Store.open(home: try temporaryHome())
+        _ = try store.importFile(path: path, mapping: mapping)
+        let stored = try store.book(try #require(try store.settlement(id: "10000000001")), mapping: mapping)
+        #expect(stored.postings == r.postings)
+        var byMarket = Mapping.defaults
+        byMarket.grouping = .marketplace
+        let m = try SettlementParser(path: Paths.fixture("v2-us.txt")).parseForBooking(byMarket)
+        let lm = Ledger(mapping: byMarket).book(header: m.header, marketplace: m.marketplace, groups: m.groups)
+        #expect(lm.postings[0].lines.contains { $0.description.hasPrefix("Non-Amazon US sales") })
+        #expect(lm.postings[0].signedTotalMinor == m.header.totalMinor)
     }
 }

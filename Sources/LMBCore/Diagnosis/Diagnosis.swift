@@ -183,7 +183,23 @@ public struct Diagnoser: Sendable {
         } else {
             checks.append(.pass("scopes", "invoices and settings are covered (\(freshScopes.contains("accounting.invoices") ? "granular" : "broad") scopes)"))
         }
-        // 9. The mapping against this organisation's accounts and tax rates
+        // 9. Currencies and the lock date: what send will refuse or re-date
+        if checks.allSatisfy({ $0.status != .fail }), let facts = await api("currencies", { try await client.refreshOrganisationFacts(store: session.store) }) {
+            let mapping = (try? Mapping.load(home: home.url)) ?? .defaults
+            let unsent = ((try? session.store.allSettlements()) ?? []).filter { s in
+                ((try? session.store.book(s, mapping: mapping, tenant: connection.tenantID)).map { s.status(ledger: $0) } ?? .ready) != .sent
+            }
+            let missing = Dictionary(grouping: unsent.filter { !facts.currencies.contains($0.header.currency) }, by: { $0.header.currency })
+            let lock = facts.lockDate.map { "; period lock date \($0): documents dated before it go on the first open day" } ?? ""
+            if missing.isEmpty {
+                checks.append(.pass("currencies", "enabled: \(facts.currencies.joined(separator: ", "))\(lock)"))
+            } else {
+                let list = missing.keys.sorted().map { "\($0) (settlements \(missing[$0]!.map(\.header.id).joined(separator: ", ")))" }
+                checks.append(.fail("currencies", XeroFailure(.validationFailed, "the organisation has no \(list.joined(separator: "; ")) enabled",
+                                                              validationErrors: missing.keys.sorted().map { "Organisation is not subscribed to currency \($0)" })))
+            }
+        }
+        // 10. The mapping against this organisation's accounts and tax rates
         if checks.allSatisfy({ $0.status != .fail }) {
             do {
                 let mapping = try Mapping.load(home: home.url)
@@ -213,7 +229,7 @@ public struct Diagnoser: Sendable {
                 checks.append(.fail("mapping", XeroFailure(.config, "\(error)")))
             }
         }
-        // 10. Rate-limit headroom
+        // 11. Rate-limit headroom
         if let f = deferred["rate_limit"] {
             checks.append(.fail("rate_limit", f))
         } else {

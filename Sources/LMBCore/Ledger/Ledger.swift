@@ -19,7 +19,7 @@ public struct UnmappedCombination: Sendable, Equatable {
 
 /// One line of the summarized document.
 public struct PostingLine: Sendable, Equatable {
-    public var category: Category
+    public var category: Category?      // nil for a split's balance rolled forward / brought forward
     public var description: String
     public var accountCode: String
     public var taxType: String
@@ -32,6 +32,7 @@ public struct Posting: Sendable, Equatable {
 
     public var settlementID: String
     public var part: Int
+    public var parts: Int
     public var type: DocumentType
     public var contactName: String
     public var invoiceNumber: String
@@ -41,6 +42,8 @@ public struct Posting: Sendable, Equatable {
     public var currency: Currency
     public var lineAmountTypes: String
     public var lines: [PostingLine]
+    /// Set when the document was re-dated out of a locked period.
+    public var lockNote: String?
 
     /// The document's total as Xero will show it (always ≥ 0).
     public var totalMinor: Int64 { lines.reduce(0) { $0 + $1.amountMinor } }
@@ -80,29 +83,46 @@ public struct Posting: Sendable, Equatable {
     }
 }
 
+/// The reserve Amazon holds back: released at the start of a settlement, held again at its end.
+public struct ReserveReconciliation: Sendable, Equatable {
+    public var openingMinor: Int64     // the previous reserve, released into this settlement
+    public var closingMinor: Int64     // the reserve held back from this settlement
+    public var movementMinor: Int64 { openingMinor - closingMinor }
+}
+
 /// The ledger's verdict on a settlement.
 public struct LedgerResult: Sendable, Equatable {
     public var postings: [Posting]
     public var unmapped: [UnmappedCombination]
     public var categoryTotals: [(Category, Int64)]
+    public var reserves: ReserveReconciliation?
 
     public var needsMapping: Bool { !unmapped.isEmpty }
 
     public static func == (a: LedgerResult, b: LedgerResult) -> Bool {
         a.postings == b.postings && a.unmapped == b.unmapped && a.categoryTotals.map(\.0) == b.categoryTotals.map(\.0)
-            && a.categoryTotals.map(\.1) == b.categoryTotals.map(\.1)
+            && a.categoryTotals.map(\.1) == b.categoryTotals.map(\.1) && a.reserves == b.reserves
     }
 }
 
-/// Turns a settlement's groups into the document(s) to post, by the mapping.
+/// Turns a settlement's groups into the document(s) to post, by the mapping: one per calendar month when the
+/// settlement spans a month end, re-dated out of a locked period when Xero's lock date says so.
 public struct Ledger: Sendable {
     public var mapping: Mapping
+    /// The organisation's period lock date, when lmb knows it.
+    public var lockDate: CalendarDate?
 
-    public init(mapping: Mapping) { self.mapping = mapping }
+    public init(mapping: Mapping, lockDate: CalendarDate? = nil) {
+        self.mapping = mapping
+        self.lockDate = lockDate
+    }
+
+    static let monthNames = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"]
 
     public func book(header: SettlementHeader, marketplace: String, groups: [SettlementGroup]) -> LedgerResult {
+        // 1. Categories, and what no rule covers.
         var unmapped: [String: UnmappedCombination] = [:]
-        var byCategory: [Category: (amount: Int64, descriptions: [String: Int64])] = [:]
+        var mapped: [(SettlementGroup, Category)] = []
         for g in groups {
             guard let category = mapping.category(of: g) else {
                 let key = "\(g.transactionType)\u{1F}\(g.amountType)\u{1F}\(g.amountDescription)"
@@ -113,42 +133,119 @@ public struct Ledger: Sendable {
                 unmapped[key] = u
                 continue
             }
-            var entry = byCategory[category] ?? (0, [:])
-            entry.amount += g.amountMinor
-            let name = g.amountDescription.isEmpty ? g.transactionType : g.amountDescription
-            entry.descriptions[name, default: 0] += g.amountMinor
-            byCategory[category] = entry
+            mapped.append((g, category))
         }
-        let totals = byCategory.keys.sorted().map { ($0, byCategory[$0]!.amount) }
+        var totals: [Category: Int64] = [:]
+        for (g, c) in mapped { totals[c, default: 0] += g.amountMinor }
+        let categoryTotals = totals.keys.sorted().map { ($0, totals[$0]!) }
         let unmappedList = unmapped.values.sorted {
             ($0.transactionType, $0.amountType, $0.amountDescription) < ($1.transactionType, $1.amountType, $1.amountDescription)
         }
+        let reserves = Self.reserves(groups)
+        guard unmappedList.isEmpty else {
+            return LedgerResult(postings: [], unmapped: unmappedList, categoryTotals: categoryTotals, reserves: reserves)
+        }
+        // 2. Parts: one per month when the settlement spans a month end (rows without a date go with the last).
+        let months = Set(mapped.map(\.0.month).filter { !$0.isEmpty }).sorted()
+        let partMonths: [String] = mapping.splitsByMonth && months.count >= 2 ? months : [months.last ?? ""]
+        var postings: [Posting] = []
+        var carried: Int64 = 0
+        let carryAccount = mapping.carriedForwardAccount
+        for (index, month) in partMonths.enumerated() {
+            let isLast = index == partMonths.count - 1
+            let rows = mapped.filter { partMonths.count == 1 || $0.0.month == month || (isLast && $0.0.month.isEmpty) }
+            var lines = categoryLines(rows, marketplace: marketplace)
+            let own = rows.reduce(Int64(0)) { $0 + $1.0.amountMinor }
+            if partMonths.count > 1 {
+                let monthName = Self.monthLabel(month)
+                if carried != 0 || index > 0 {
+                    lines.append(PostingLine(category: nil, description: "Split month settlement – balance brought forward from the previous part",
+                                             accountCode: carryAccount.account, taxType: carryAccount.taxType, amountMinor: carried))
+                }
+                if !isLast {
+                    lines.append(PostingLine(category: nil, description: "Split month settlement – balance rolled forward (\(monthName))",
+                                             accountCode: carryAccount.account, taxType: carryAccount.taxType, amountMinor: -(carried + own)))
+                }
+            }
+            carried += own
+            postings.append(document(header: header, marketplace: marketplace, part: index + 1, parts: partMonths.count, month: month,
+                                     lines: lines, isLast: isLast))
+        }
+        return LedgerResult(postings: postings, unmapped: [], categoryTotals: categoryTotals, reserves: reserves)
+    }
 
-        let total = header.totalMinor
-        let type: Posting.DocumentType = total >= 0 ? .invoice : .bill
-        let sign: Int64 = type == .invoice ? 1 : -1
+    /// One line per (category, tax type) — and per marketplace or SKU when the mapping groups by one.
+    func categoryLines(_ rows: [(SettlementGroup, Category)], marketplace: String) -> [PostingLine] {
+        struct Key: Hashable { var category: Category; var detail: String }
+        var amounts: [Key: Int64] = [:]
+        var names: [Key: [String: Int64]] = [:]
+        for (g, c) in rows {
+            let key = Key(category: c, detail: mapping.lineGrouping == .category ? "" : g.detail)
+            amounts[key, default: 0] += g.amountMinor
+            names[key, default: [:]][g.amountDescription.isEmpty ? g.transactionType : g.amountDescription, default: 0] += g.amountMinor
+        }
         var lines: [PostingLine] = []
-        for (category, amount) in totals {
-            let account = mapping.account(for: category)
-            let names = byCategory[category]!.descriptions.sorted { (abs($0.value), $1.key) > (abs($1.value), $0.key) }.map(\.key)
-            let shown = names.prefix(4).joined(separator: ", ") + (names.count > 4 ? ", …" : "")
-            lines.append(PostingLine(category: category, description: "\(marketplace) \(category.label.lowercased()) — \(shown)",
-                                     accountCode: account.account, taxType: account.taxType, amountMinor: amount * sign))
+        for key in amounts.keys.sorted(by: { ($0.category, $0.detail) < ($1.category, $1.detail) }) {
+            let account = mapping.account(for: key.category)
+            let list = names[key]!.sorted { (abs($0.value), $1.key) > (abs($1.value), $0.key) }.map(\.key)
+            let shown = list.prefix(4).joined(separator: ", ") + (list.count > 4 ? ", …" : "")
+            let where_ = key.detail.isEmpty ? marketplace : (mapping.lineGrouping == .marketplace ? key.detail : "\(marketplace) \(key.detail)")
+            lines.append(PostingLine(category: key.category, description: "\(where_) \(key.category.label.lowercased()) — \(shown)",
+                                     accountCode: account.account, taxType: account.taxType, amountMinor: amounts[key]!))
         }
+        return lines
+    }
+
+    func document(header: SettlementHeader, marketplace: String, part: Int, parts: Int, month: String, lines rawLines: [PostingLine], isLast: Bool) -> Posting {
         // A category that nets to zero books nothing; keep one line so the document is never empty.
-        let nonZero = lines.filter { $0.amountMinor != 0 }
-        if !nonZero.isEmpty { lines = nonZero } else if let first = lines.first { lines = [first] } else {
+        var lines = rawLines.filter { $0.amountMinor != 0 }
+        if lines.isEmpty {
             let account = mapping.account(for: .other)
-            lines = [PostingLine(category: .other, description: "\(marketplace) settlement \(header.id) — no transactions",
-                                 accountCode: account.account, taxType: account.taxType, amountMinor: 0)]
+            lines = [rawLines.first ?? PostingLine(category: .other, description: "\(marketplace) settlement \(header.id) — no transactions",
+                                                   accountCode: account.account, taxType: account.taxType, amountMinor: 0)]
+            lines[0].amountMinor = 0
         }
-        let allNoTax = lines.allSatisfy { $0.taxType.uppercased() == "NONE" }
-        let posting = Posting(
-            settlementID: header.id, part: 1, type: type, contactName: marketplace,
-            invoiceNumber: "AMZ-\(header.id)",
-            reference: "\(marketplace) settlement \(header.id)",
-            date: header.endDate, dueDate: max(header.depositDate, header.endDate), currency: header.currencyInfo,
-            lineAmountTypes: allNoTax ? "NoTax" : "Inclusive", lines: lines)
-        return LedgerResult(postings: unmappedList.isEmpty ? [posting] : [], unmapped: unmappedList, categoryTotals: totals)
+        let total = lines.reduce(Int64(0)) { $0 + $1.amountMinor }
+        let type: Posting.DocumentType = total >= 0 ? .invoice : .bill
+        if type == .bill { for i in lines.indices { lines[i].amountMinor = -lines[i].amountMinor } }
+        var date = isLast || month.isEmpty ? header.endDate : Self.lastDay(of: month) ?? header.endDate
+        var lockNote: String?
+        if let lock = lockDate, date <= lock, let open = Self.dayAfter(lock) {
+            lockNote = "dated \(open) (the period to \(lock) is locked in Xero; settlement date \(date))"
+            date = open
+            for i in lines.indices { lines[i].description += " [\(lockNote!)]" }
+        }
+        let number = parts > 1 ? "\(header.format.invoicePrefix)\(header.id)-\(part)" : "\(header.format.invoicePrefix)\(header.id)"
+        let reference = parts > 1 ? "\(marketplace) settlement \(header.id), part \(part) of \(parts) (\(Self.monthLabel(month)))"
+                                  : "\(marketplace) settlement \(header.id)"
+        return Posting(settlementID: header.id, part: part, parts: parts, type: type, contactName: marketplace, invoiceNumber: number,
+                       reference: reference, date: date, dueDate: max(header.depositDate, date), currency: header.currencyInfo,
+                       lineAmountTypes: lines.allSatisfy { $0.taxType.uppercased() == "NONE" } ? "NoTax" : "Inclusive",
+                       lines: lines, lockNote: lockNote)
+    }
+
+    static func reserves(_ groups: [SettlementGroup]) -> ReserveReconciliation? {
+        let previous = groups.filter { $0.amountDescription == "Previous Reserve Amount Balance" }.reduce(Int64(0)) { $0 + $1.amountMinor }
+        let current = groups.filter { $0.amountDescription == "Current Reserve Amount" }.reduce(Int64(0)) { $0 + $1.amountMinor }
+        guard groups.contains(where: { $0.amountDescription == "Previous Reserve Amount Balance" || $0.amountDescription == "Current Reserve Amount" }) else { return nil }
+        return ReserveReconciliation(openingMinor: previous, closingMinor: -current)
+    }
+
+    static func monthLabel(_ month: String) -> String {
+        let parts = month.split(separator: "-")
+        guard parts.count == 2, let m = Int(parts[1]), (1...12).contains(m) else { return month }
+        return "\(monthNames[m - 1]) \(parts[0])"
+    }
+
+    static func lastDay(of month: String) -> CalendarDate? {
+        let parts = month.split(separator: "-")
+        guard parts.count == 2, let y = Int(parts[0]), let m = Int(parts[1]) else { return nil }
+        return CalendarDate(year: y, month: m, day: CalendarDate.daysIn(month: m, year: y))
+    }
+
+    static func dayAfter(_ d: CalendarDate) -> CalendarDate? {
+        if let next = CalendarDate(year: d.year, month: d.month, day: d.day + 1) { return next }
+        if let next = CalendarDate(year: d.year, month: d.month + 1, day: 1) { return next }
+        return CalendarDate(year: d.year + 1, month: 1, day: 1)
     }
 }

@@ -78,6 +78,19 @@ public struct Mapping: Codable, Sendable, Equatable {
     public var version: Int
     public var categories: [String: CategoryAccount]
     public var rules: [MappingRule]
+    /// Month-end split (on unless false): one document per calendar month a settlement's rows fall in.
+    public var split: Bool?
+    /// Where a split settlement's balance is rolled forward between its parts.
+    public var carriedForward: CategoryAccount?
+    /// Lines per category (default), per category and marketplace, or per category and SKU.
+    public var grouping: Grouping?
+
+    public enum Grouping: String, Codable, Sendable { case category, marketplace, sku }
+
+    public var splitsByMonth: Bool { split ?? true }
+    public var carriedForwardAccount: CategoryAccount { carriedForward ?? Mapping.defaultCarriedForward }
+    public var lineGrouping: Grouping { grouping ?? .category }
+    public static let defaultCarriedForward = CategoryAccount(account: "LMB12", taxType: "NONE", name: "Split Month Rollovers")
 
     public static let fileName = "mapping.json"
 
@@ -169,7 +182,7 @@ public struct Mapping: Codable, Sendable, Equatable {
     public static let defaults = Mapping(
         version: 1,
         categories: Dictionary(uniqueKeysWithValues: defaultAccounts.map { ($0.key.rawValue, $0.value) }),
-        rules: defaultRules)
+        rules: defaultRules, split: true, carriedForward: defaultCarriedForward, grouping: .category)
 
     // MARK: File
 

@@ -66,9 +66,8 @@ public struct Sender: Sendable {
 
     /// The settlements `send --all` takes: every one that has something left to send.
     public static func readySettlements(store: Store, mapping: Mapping) throws -> [String] {
-        let ledger = Ledger(mapping: mapping)
         return try store.allSettlements().filter { s in
-            let status = s.status(ledger: ledger.book(header: s.header, marketplace: s.marketplace, groups: s.groups))
+            let status = s.status(ledger: try store.book(s, mapping: mapping))
             return status != .sent   // needs-mapping ones are reported (exit 65), never sent
         }.map(\.header.id)
     }
@@ -103,8 +102,13 @@ public struct Sender: Sendable {
                 }
             }
         }
-        // 2. Decide, settlement by settlement.
-        let ledger = Ledger(mapping: mapping)
+        // 2. What the organisation allows: its lock date (documents dated before it move to the first open day)
+        //    and its currencies (a settlement in another one is refused here, in lmb's words, not by Xero).
+        let facts: Store.OrganisationFacts
+        do { facts = try await client.refreshOrganisationFacts(store: store) } catch let failure as XeroFailure {
+            return try ids.map { id in try fail(id, failure, attempted: false) }
+        }
+        // 3. Decide, settlement by settlement.
         for id in ids where results[id] == nil {
             order.append(id)
             guard let s = try store.settlement(id: id) else {
@@ -112,7 +116,14 @@ public struct Sender: Sendable {
                                          invoiceIDs: [], invoiceNumbers: [], failure: XeroFailure(.config, "no such settlement"))
                 continue
             }
-            let booked = ledger.book(header: s.header, marketplace: s.marketplace, groups: s.groups)
+            if !facts.currencies.isEmpty && !facts.currencies.contains(s.header.currency) {
+                let f = XeroFailure(.validationFailed, "the organisation has no \(s.header.currency) currency enabled (it has \(facts.currencies.joined(separator: ", "))); nothing was sent",
+                                    validationErrors: ["Organisation is not subscribed to currency \(s.header.currency)"],
+                                    evidence: ["GET /Currencies does not list \(s.header.currency)"])
+                results[id] = try fail(id, f, attempted: false)
+                continue
+            }
+            let booked = try store.book(s, mapping: mapping, tenant: client.connection.tenantID)
             if booked.needsMapping {
                 let f = XeroFailure(.validationFailed, "needs mapping: \(booked.unmapped.count) combination(s) match no rule; nothing was sent",
                                     validationErrors: ["needs mapping"])
@@ -144,7 +155,7 @@ public struct Sender: Sendable {
             order.append(doc.settlementID)
             toSend.append(doc)
         }
-        // 3. Record every document as `sending` before any request.
+        // 4. Record every document as `sending` before any request.
         let recording = toSend
         try await store.dbQueue.write { db in
             for doc in recording {
@@ -161,7 +172,7 @@ public struct Sender: Sendable {
                 }
             }
         }
-        // 4. Send in batches, paced by Xero's remaining-calls header.
+        // 5. Send in batches, paced by Xero's remaining-calls header.
         var stop: XeroFailure?
         var index = 0
         var docOutcomes: [String: [(Document, Result<XeroInvoice, XeroFailure>)]] = [:]
@@ -218,7 +229,7 @@ public struct Sender: Sendable {
                 if failure.classification != .validationFailed { stop = failure }
             }
         }
-        // 5. One result per settlement, one event per attempt.
+        // 6. One result per settlement, one event per attempt.
         for id in order where results[id] == nil {
             let outcomes = docOutcomes[id] ?? []
             let failures = outcomes.compactMap { if case .failure(let f) = $0.1 { return f } else { return nil } }

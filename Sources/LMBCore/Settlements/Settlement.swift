@@ -9,6 +9,9 @@ public enum SettlementFormat: String, Codable, Sendable, CaseIterable {
         case .amazonV1: return "Amazon Flat File (V1)"
         }
     }
+
+    /// Invoice numbers are the prefix and the settlement id.
+    public var invoicePrefix: String { "AMZ-" }
 }
 
 /// What the summary row of a settlement report says.
@@ -35,14 +38,18 @@ public struct SettlementGroup: Codable, Sendable, Equatable, Hashable {
     public var month: String
     public var amountMinor: Int64
     public var count: Int
+    /// The marketplace or SKU the rows share, when the mapping groups lines by one of them; else empty.
+    public var detail: String
 
-    public init(transactionType: String, amountType: String, amountDescription: String, month: String, amountMinor: Int64, count: Int) {
+    public init(transactionType: String, amountType: String, amountDescription: String, month: String, amountMinor: Int64, count: Int,
+                detail: String = "") {
         self.transactionType = transactionType
         self.amountType = amountType
         self.amountDescription = amountDescription
         self.month = month
         self.amountMinor = amountMinor
         self.count = count
+        self.detail = detail
     }
 }
 

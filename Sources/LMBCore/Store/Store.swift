@@ -131,6 +131,13 @@ public final class Store: @unchecked Sendable {
                 );
                 """)
         }
+        m.registerMigration("v3-organisation-facts") { db in
+            try db.execute(sql: """
+                ALTER TABLE xero_connection ADD COLUMN period_lock_date TEXT;
+                ALTER TABLE xero_connection ADD COLUMN base_currency TEXT;
+                ALTER TABLE xero_connection ADD COLUMN currencies TEXT;
+                """)
+        }
         return m
     }
 

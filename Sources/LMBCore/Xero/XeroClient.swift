@@ -165,6 +165,21 @@ public actor XeroClient {
         try JSONDecoder().decode(XeroTaxRatesEnvelope.self, from: try await send("GET", "TaxRates").body).TaxRates
     }
 
+    /// The currencies enabled in the organisation (the base currency among them).
+    public func currencies() async throws -> [String] {
+        try JSONDecoder().decode(XeroCurrenciesEnvelope.self, from: try await send("GET", "Currencies").body).Currencies.map(\.Code)
+    }
+
+    /// Reads the organisation's lock date and currencies, and remembers them so preview can show what send will do.
+    public func refreshOrganisationFacts(store: Store) async throws -> Store.OrganisationFacts {
+        let org = try await organisation()
+        var enabled = try await currencies()
+        if let base = org.BaseCurrency, !enabled.contains(base) { enabled.append(base) }
+        let facts = Store.OrganisationFacts(lockDate: XeroOrganisation.day(org.PeriodLockDate), baseCurrency: org.BaseCurrency, currencies: enabled)
+        try store.saveOrganisationFacts(tenantID: connection.tenantID, lockDate: facts.lockDate, baseCurrency: facts.baseCurrency, currencies: enabled)
+        return facts
+    }
+
     public func invoices(numbers: [String]) async throws -> [XeroInvoice] {
         let r = try await send("GET", "Invoices", query: [("InvoiceNumbers", numbers.joined(separator: ",")), ("summaryOnly", "true")])
         return try JSONDecoder().decode(XeroInvoicesEnvelope.self, from: r.body).Invoices

@@ -80,6 +80,9 @@ public struct XeroTaxRate: Codable, Sendable {
 
 struct XeroTaxRatesEnvelope: Codable { var TaxRates: [XeroTaxRate] }
 
+public struct XeroCurrency: Codable, Sendable { public var Code: String; public var Description: String? }
+struct XeroCurrenciesEnvelope: Codable { var Currencies: [XeroCurrency] }
+
 public struct XeroValidationError: Codable, Sendable { public var Message: String? }
 
 public struct XeroInvoice: Codable, Sendable {

@@ -76,7 +76,7 @@ extension LMB {
             let store = try Store.open(home: home)
             guard let s = try store.settlement(id: id) else { throw LMBError.notFound("no settlement \(id); list them with: lmb settlements") }
             let mapping = try Mapping.load(home: home.url)
-            let status = s.status(ledger: Ledger(mapping: mapping).book(header: s.header, marketplace: s.marketplace, groups: s.groups))
+            let status = s.status(ledger: try store.book(s, mapping: mapping))
             let events = try store.events().filter { $0.settlementID == id || ($0.settlementID == nil && $0.at >= s.importedAt) }
             let lastAttempt = events.last { $0.kind == "send_attempt" && $0.settlementID == id }
             let detail = lastAttempt?.detail.flatMap { try? JSON.parse($0) }

@@ -24,23 +24,25 @@ extension LMB {
                 let mapping = try Mapping.load(home: home.url)
                 let header: SettlementHeader
                 let marketplace: String
-                let groups: [SettlementGroup]
+                let result: LedgerResult
                 var isFile = false
                 var isDirectory: ObjCBool = false
+                let store = FileManager.default.fileExists(atPath: home.storePath) ? try Store.open(home: home) : nil
                 if FileManager.default.fileExists(atPath: target, isDirectory: &isDirectory), !isDirectory.boolValue {
-                    let parsed = try SettlementParser(path: target).parse(hashContent: false)
-                    (header, marketplace, groups, isFile) = (parsed.header, parsed.marketplace, parsed.groups, true)
+                    let parsed = try SettlementParser(path: target).parseForBooking(mapping)
+                    (header, marketplace, isFile) = (parsed.header, parsed.marketplace, true)
+                    let lock = try store?.organisationFacts(tenant: nil)?.lockDate
+                    result = Ledger(mapping: mapping, lockDate: lock).book(header: parsed.header, marketplace: parsed.marketplace, groups: parsed.groups)
                 } else {
-                    guard FileManager.default.fileExists(atPath: home.storePath) else {
+                    guard let store else {
                         throw LMBError.notFound("'\(target)' is neither a file nor an imported settlement (no store yet at \(home.storePath))")
                     }
-                    let store = try Store.open(home: home)
                     guard let s = try store.settlement(id: target) else {
                         throw LMBError.notFound("'\(target)' is neither a file nor an imported settlement; list them with: lmb settlements")
                     }
-                    (header, marketplace, groups) = (s.header, s.marketplace, s.groups)
+                    (header, marketplace) = (s.header, s.marketplace)
+                    result = try store.book(s, mapping: mapping)
                 }
-                let result = Ledger(mapping: mapping).book(header: header, marketplace: marketplace, groups: groups)
                 if result.needsMapping {
                     Terminal.err(Render.unmappedText(settlementID: header.id, result.unmapped, currency: header.currencyInfo))
                     if global.json {

@@ -105,7 +105,6 @@ extension LMB {
 
         func dryRunBodies(home: LMBHome, mapping: Mapping) throws -> Int32 {
             let store = try Store.open(home: home)
-            let ledger = Ledger(mapping: mapping)
             let settlements = all ? try store.allSettlements() : try ids.map { id in
                 guard let s = try store.settlement(id: id) else { throw LMBError.notFound("no settlement \(id); list them with: lmb settlements") }
                 return s
@@ -113,7 +112,7 @@ extension LMB {
             var code: Int32 = 0
             var bodies: [JSON] = []
             for s in settlements {
-                let result = ledger.book(header: s.header, marketplace: s.marketplace, groups: s.groups)
+                let result = try store.book(s, mapping: mapping, tenant: tenant)
                 if result.needsMapping {
                     Terminal.err(Render.unmappedText(settlementID: s.header.id, result.unmapped, currency: s.header.currencyInfo))
                     code = max(code, 65)

@@ -20,10 +20,9 @@ extension LMB {
                 let home = global.lmbHome
                 let mapping = try Mapping.load(home: home.url)
                 let store = try Store.open(home: home)
-                let ledger = Ledger(mapping: mapping)
                 var rows: [(StoredSettlement, LedgerResult, SettlementStatus)] = []
                 for s in try store.allSettlements() {
-                    let result = ledger.book(header: s.header, marketplace: s.marketplace, groups: s.groups)
+                    let result = try store.book(s, mapping: mapping)
                     let st = s.status(ledger: result)
                     if let status, st != status { continue }
                     rows.append((s, result, st))

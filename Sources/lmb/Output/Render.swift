@@ -6,10 +6,16 @@ enum Render {
     static func preview(header h: SettlementHeader, marketplace: String, result: LedgerResult, fromFile: Bool) -> String {
         var out: [String] = []
         out.append("Settlement \(h.id) · \(marketplace) · \(h.format.displayName) · \(h.startDate) → \(h.endDate) · deposit \(h.depositDate)\(fromFile ? " · (file, not imported)" : "")")
+        if result.postings.count > 1 {
+            let carry = result.postings.flatMap(\.lines).first { $0.category == nil }?.accountCode ?? "the carried-forward account"
+            out.append("The settlement spans \(result.postings.count) months: one document per month, each dated in its month; the balance is rolled forward through \(carry), so that the last part equals the deposit.")
+        }
         for p in result.postings {
-            let kind = p.type == .invoice ? "Invoice (ACCREC)" : "Bill (ACCPAY) — the settlement is negative"
+            let kind = p.type == .invoice ? "Invoice (ACCREC)" : "Bill (ACCPAY) — negative, so sent as a bill"
             out.append("")
+            if p.parts > 1 { out.append("Part \(p.part) of \(p.parts)") }
             out.append("\(kind) \(p.invoiceNumber) · contact \(p.contactName) · date \(p.date) · due \(p.dueDate) · \(p.currency.code) · \(p.lineAmountTypes) · DRAFT")
+            if let note = p.lockNote { out.append("Note: \(note)") }
             var rows = [["ACCOUNT", "TAX", "DESCRIPTION", "AMOUNT"]]
             for line in p.lines {
                 rows.append([line.accountCode, line.taxType, line.description, Money.format(line.amountMinor, exponent: p.currency.exponent)])
@@ -18,6 +24,10 @@ enum Render {
             out.append(Terminal.table(rows, rightAlign: [3]).split(separator: "\n").map { "  " + $0 }.joined(separator: "\n"))
         }
         out.append("")
+        if let r = result.reserves {
+            let e = h.currencyInfo.exponent
+            out.append("Reserve held by Amazon: opening \(Money.format(r.openingMinor, exponent: e)) (released), closing \(Money.format(r.closingMinor, exponent: e)) (held back), movement \(Money.format(r.movementMinor, exponent: e)) \(h.currency)")
+        }
         let net = result.postings.reduce(Int64(0)) { $0 + $1.signedTotalMinor }
         out.append("Deposit \(h.total.decimalString) \(h.currency) = documents \(Money.format(net, exponent: h.currencyInfo.exponent)) \(h.currency)\(net == h.totalMinor ? " ✓" : " ✗")")
         return out.joined(separator: "\n")
