@@ -91,6 +91,7 @@ public actor SandboxEngine {
             SandboxAccount(code: "LMB10", name: "Amazon Reserved Balances", type: "CURRENT", taxType: "NONE"),
             SandboxAccount(code: "LMB11", name: "Amazon Other Transactions", type: "CURRENT", taxType: "NONE"),
             SandboxAccount(code: "LMB12", name: "Amazon Split Month Rollovers", type: "CURRENT", taxType: "NONE"),
+            SandboxAccount(code: "LMB13", name: "Shipping Labels", type: "EXPENSE", taxType: "NONE"),
         ]
         let all: Set<String> = ["REVENUE", "EXPENSES", "LIABILITIES", "ASSETS", "EQUITY"]
         let taxRates = [

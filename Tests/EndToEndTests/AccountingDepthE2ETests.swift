@@ -56,3 +56,21 @@ extension EndToEnd {
         }
     }
 }
+
+extension EndToEnd {
+    @Suite("Etsy payouts, imported and sent like Amazon settlements")
+    struct EtsyE2ETests {
+        @Test("an Etsy statement imports as one settlement per payout, sends once, and re-imports as a no-op")
+        func etsy() async throws {
+            let s = try await SandboxHome.connected(["etsy-statement.csv"])
+            let list = try await s.run(["settlements", "--json"])
+            let ids = ((try E2E.json(list.stdout) as? [[String: Any]]) ?? []).compactMap { $0["id"] as? String }
+            #expect(ids.sorted() == ["etsy-20251103-6887", "etsy-20251128-128726"])
+            #expect(try await s.run(["send", "--all"]).status == 0)
+            let numbers = try await s.invoices().compactMap { $0["InvoiceNumber"] as? String }
+            #expect(numbers.sorted() == ["etsy-20251103-6887", "etsy-20251128-128726"])
+            let again = try await s.run(["import", E2E.fixture("etsy-statement.csv")])
+            #expect(again.stdout.components(separatedBy: "already imported").count == 3)
+        }
+    }
+}

@@ -131,3 +131,37 @@ struct SplitMix {
         return z ^ (z >> 31)
     }
 }
+
+@Suite("Etsy monthly statements")
+struct EtsyTests {
+    @Test("each payout is the rows up to its deposit; the last keeps the rows after it; each totals its deposit")
+    func fixture() throws {
+        let payouts = try EtsyStatementParser(path: Paths.fixture("etsy-statement.csv")).parse()
+        let expected = Expected.all["etsy-statement.csv"]!["payouts"] as! [[String: Any]]
+        #expect(payouts.map(\.settlement.header.id) == expected.map { $0["id"] as! String })
+        #expect(payouts.map(\.settlement.header.total.decimalString) == expected.map { $0["total"] as! String })
+        #expect(payouts.map(\.settlement.rowCount) == expected.map { $0["rows"] as! Int })
+        for (p, e) in zip(payouts, expected) {
+            let carried = p.settlement.groups.first { $0.amountDescription == "Etsy balance carried" }
+            #expect(carried.map { Money.format($0.amountMinor, exponent: 2) } == e["carried"] as? String)
+            let result = Ledger(mapping: .defaults).book(header: p.settlement.header, marketplace: "Etsy", groups: p.settlement.groups)
+            #expect(!result.needsMapping)
+            #expect(result.postings.last?.signedTotalMinor == p.settlement.header.totalMinor)
+            #expect(result.postings.last?.invoiceNumber.hasPrefix("etsy-") == true)
+        }
+        // Quoted commas and doubled quotes survive; "--" is empty.
+        #expect(payouts[1].rows.contains { $0.title == "Transaction fee: Lamp, \"Woven\" Grille" })
+    }
+
+    @Test("a statement without a deposit, or with a field that ends mid-quote, is refused with file:line")
+    func refused() throws {
+        let header = "Date,Type,Title,Info,Currency,Amount,\"Fees & Taxes\",Net,\"Tax Details\"\n"
+        let noDeposit = try writeTemp(header + "\"November 1, 2025\",Sale,\"Payment for Order #1\",,USD,$1.00,--,$1.00,--\n", name: "s.csv")
+        #expect(throws: SettlementFileError.self) { _ = try EtsyStatementParser(path: noDeposit).parse() }
+        let open = try writeTemp(header + "\"November 1, 2025,Sale\n", name: "s.csv")
+        do { _ = try EtsyStatementParser(path: open).parse(); Issue.record("accepted") } catch let e as SettlementFileError {
+            #expect(e.line == 2)
+            #expect(e.message.contains("never closed"))
+        }
+    }
+}

@@ -47,4 +47,25 @@ struct SamplesConformanceTests {
         #expect(totals[.reserves] == cents("beginningBalance") + cents("accountReserveLevel"))
         #expect((totals[.salesTax] ?? 0) == 0)  // marketplace-withheld VAT cancels the VAT collected
     }
+
+    static var etsyFiles: [String] {
+        guard let root = Paths.sharedSamples?.appendingPathComponent("etsy") else { return [] }
+        return ((try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? []).filter { $0.hasSuffix(".csv") }.sorted().map { root.appendingPathComponent($0).path }
+    }
+
+    @Test("every Etsy statement: each payout maps, every split nets to its deposit, and no row is lost", arguments: etsyFiles)
+    func etsy(path: String) throws {
+        let payouts = try EtsyStatementParser(path: path).parse()
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        let dataRows = text.split(separator: "\n").dropFirst().filter { !$0.isEmpty }
+        let deposits = dataRows.filter { $0.contains(",Deposit,") }.count
+        #expect(payouts.count == deposits)
+        #expect(payouts.reduce(0) { $0 + $1.settlement.rowCount } == dataRows.count - deposits)
+        for p in payouts {
+            let result = Ledger(mapping: .defaults).book(header: p.settlement.header, marketplace: "Etsy", groups: p.settlement.groups)
+            #expect(!result.needsMapping, "\(result.unmapped)")
+            #expect(result.postings.last?.signedTotalMinor == p.settlement.header.totalMinor)
+            #expect(result.postings.reduce(Int64(0)) { $0 + $1.signedTotalMinor } == p.settlement.header.totalMinor)
+        }
+    }
 }

@@ -153,6 +153,6 @@ struct AccountingTests {
         let f = try await SandboxFixture()
         let t = try await f.connect()
         let codes = Set((try await f.api("GET", "Accounts", token: t.access).object["Accounts"] as! [[String: Any]]).compactMap { $0["Code"] as? String })
-        #expect(Set((1...11).map { "LMB\($0)" }).isSubset(of: codes))
+        #expect(Set((1...13).map { "LMB\($0)" }).isSubset(of: codes))
     }
 }

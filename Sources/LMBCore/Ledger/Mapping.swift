@@ -5,6 +5,7 @@ public enum Category: String, Codable, Sendable, CaseIterable, Comparable {
     case sales, refunds, reimbursements
     case sellerFees = "seller-fees", fbaFees = "fba-fees", storageFees = "storage-fees", advertising
     case salesTax = "sales-tax", reserves, loans, other
+    case shippingLabels = "shipping-labels"
 
     public var label: String {
         switch self {
@@ -19,6 +20,7 @@ public enum Category: String, Codable, Sendable, CaseIterable, Comparable {
         case .reserves: return "Reserved balances"
         case .loans: return "Loans"
         case .other: return "Other"
+        case .shippingLabels: return "Shipping labels"
         }
     }
 
@@ -133,6 +135,7 @@ public struct Mapping: Codable, Sendable, Equatable {
         .loans: CategoryAccount(account: "LMB9", taxType: "NONE", name: "Amazon Loans"),
         .reserves: CategoryAccount(account: "LMB10", taxType: "NONE", name: "Amazon Reserved Balances"),
         .other: CategoryAccount(account: "LMB11", taxType: "NONE", name: "Amazon Other Transactions"),
+        .shippingLabels: CategoryAccount(account: "LMB13", taxType: "NONE", name: "Shipping Labels"),
     ]
 
     public static let defaultRules: [MappingRule] = [
@@ -177,6 +180,15 @@ public struct Mapping: Codable, Sendable, Equatable {
         MappingRule("Payable to Amazon", "*", "*", .other),
         MappingRule("Successful charge", "*", "*", .other),
         MappingRule("Micro Deposit", "*", "*", .other),
+        // Etsy monthly statements: the Type column, then the title.
+        MappingRule("Sale", "Etsy", "*", .sales),
+        MappingRule("Refund", "Etsy", "*", .refunds),
+        MappingRule("Fee", "Etsy", "*", .sellerFees),
+        MappingRule("Tax", "Etsy", "*", .salesTax),
+        MappingRule("Buyer Fee", "Etsy", "*", .salesTax),
+        MappingRule("Shipping", "Etsy", "*", .shippingLabels),
+        MappingRule("Marketing", "Etsy", "*", .advertising),
+        MappingRule("Deposit", "Etsy", "Etsy balance carried", .reserves),
     ]
 
     public static let defaults = Mapping(

@@ -2,16 +2,18 @@
 public enum SettlementFormat: String, Codable, Sendable, CaseIterable {
     case amazonV2 = "amazon-v2"
     case amazonV1 = "amazon-v1"
+    case etsy = "etsy"
 
     public var displayName: String {
         switch self {
         case .amazonV2: return "Amazon Flat File V2"
         case .amazonV1: return "Amazon Flat File (V1)"
+        case .etsy: return "Etsy monthly statement"
         }
     }
 
-    /// Invoice numbers are the prefix and the settlement id.
-    public var invoicePrefix: String { "AMZ-" }
+    /// Invoice numbers are the prefix and the settlement id (Etsy payout ids already say "etsy-").
+    public var invoicePrefix: String { self == .etsy ? "" : "AMZ-" }
 }
 
 /// What the summary row of a settlement report says.

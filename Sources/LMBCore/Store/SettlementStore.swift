@@ -90,6 +90,43 @@ extension Store {
         }
     }
 
+    /// Any supported statement: an Amazon report is one settlement; an Etsy statement one per payout, all or none.
+    public func importStatement(path: String, displayName: String? = nil, replace: Bool = false, mapping: Mapping,
+                                progress: SettlementParser.Progress? = nil) throws -> [ImportOutcome] {
+        guard EtsyStatementParser.detect(path: path) else {
+            return [try importFile(path: path, displayName: displayName, replace: replace, mapping: mapping, progress: progress)]
+        }
+        let payouts = try EtsyStatementParser(path: path, displayName: displayName).parse()
+        let name = URL(fileURLWithPath: displayName ?? path).lastPathComponent
+        return try dbQueue.write { db in
+            try payouts.map { payout -> ImportOutcome in
+                let p = payout.settlement
+                let existing = try String.fetchOne(db, sql: "SELECT content_hash FROM settlement WHERE id = ?", arguments: [p.header.id])
+                if let existing {
+                    if existing == p.contentHash && !replace { return .unchanged(p) }
+                    guard replace else {
+                        throw LMBError.data("\(displayName ?? path): payout \(p.header.id) is already imported with different content; use --replace to import this file instead")
+                    }
+                    try Store.refuseIfSent(db, p.header.id)
+                    try Store.deleteSettlement(db, p.header.id)
+                }
+                let insert = try db.makeStatement(sql: """
+                    INSERT INTO transaction_row (settlement_id, line, seq, transaction_type, amount_type, amount_description,
+                        amount_minor, posted_date, order_id, sku, marketplace) VALUES (?,?,?,?,?,?,?,?,?,?,?)
+                    """)
+                for r in payout.rows {
+                    try insert.execute(arguments: [p.header.id, r.line, 0, r.type, "Etsy", EtsyStatementParser.describe(r.title), r.netMinor,
+                                                   r.date.description, r.info.isEmpty ? nil : r.info, nil, "Etsy"])
+                }
+                try Store.insertSettlement(db, p, sourceFile: displayName ?? path, mapping: mapping)
+                try Store.recordEvent(db, kind: existing == nil ? "import" : "reimport", settlementID: p.header.id,
+                                      message: "imported \(p.rowCount) rows of an Etsy payout from \(name)",
+                                      detail: .object([("hash", .string(p.contentHash)), ("rows", .int(p.rowCount))]))
+                return existing == nil ? .imported(p) : .replaced(p)
+            }
+        }
+    }
+
     static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
     static func insertRow(_ s: OpaquePointer, _ settlementID: String, _ e: borrowing ParsedEntry, _ seq: Int, _ dates: inout DateTextCache,

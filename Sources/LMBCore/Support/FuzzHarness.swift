@@ -10,7 +10,12 @@ public enum FuzzHarness {
                 let sum = parsed.groups.reduce(Int64(0)) { $0 &+ $1.amountMinor }
                 precondition(sum == parsed.header.totalMinor, "an accepted settlement does not add up")
                 let ledger = Ledger(mapping: .defaults).book(header: parsed.header, marketplace: parsed.marketplace, groups: parsed.groups)
-                if let p = ledger.postings.first { precondition(p.signedTotalMinor == parsed.header.totalMinor, "a posting does not total the deposit") }
+                if let p = ledger.postings.last { precondition(p.signedTotalMinor == parsed.header.totalMinor, "a posting does not total the deposit") }
+            }
+            // The same bytes as an Etsy statement: every payout it accepts must total its deposit.
+            for payout in (try? EtsyStatementParser(path: scratch).parse()) ?? [] {
+                let s = payout.settlement
+                precondition(s.groups.reduce(Int64(0)) { $0 &+ $1.amountMinor } == s.header.totalMinor, "an Etsy payout does not add up")
             }
         }
         // 2. Xero's answers: status from the first byte, the rest as the body.

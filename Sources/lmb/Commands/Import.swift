@@ -35,8 +35,9 @@ extension LMB {
                 for file in files {
                     let bar = ProgressBar(label: URL(fileURLWithPath: file).lastPathComponent, enabled: Terminal.stderrIsTTY && !global.json)
                     do {
-                        let outcome = try store.importFile(path: file, replace: replace, mapping: mapping, progress: bar.update)
+                        let outcomes = try store.importStatement(path: file, replace: replace, mapping: mapping, progress: bar.update)
                         bar.finish()
+                        for outcome in outcomes {
                         let (verb, parsed): (String, ParsedSettlement) = {
                             switch outcome {
                             case .imported(let p): return ("imported", p)
@@ -55,6 +56,7 @@ extension LMB {
                             let h = parsed.header
                             let what = verb == "unchanged" ? "already imported, nothing changed:" : "\(verb)"
                             Terminal.out("\(what) settlement \(h.id) (\(parsed.marketplace), \(h.startDate) → \(h.endDate), \(parsed.rowCount) rows, total \(h.total))\(status == .needsMapping ? " — needs mapping: run 'lmb preview \(h.id)'" : "")")
+                        }
                         }
                     } catch let error as SettlementFileError {
                         bar.finish()

@@ -18,6 +18,30 @@ extension LMB {
         @Argument(help: ArgumentHelp("A settlement id, or the path of a settlement file.", valueName: "id-or-file"))
         var target: String
 
+        /// An Etsy statement holds several payouts: each previews as its own settlement.
+        func previewEtsy(mapping: Mapping, lock: CalendarDate?) throws -> Int32 {
+            let payouts = try EtsyStatementParser(path: target).parse()
+            let ledger = Ledger(mapping: mapping, lockDate: lock)
+            var postings: [Posting] = []
+            var code: Int32 = 0
+            for (i, payout) in payouts.enumerated() {
+                let p = payout.settlement
+                let result = ledger.book(header: p.header, marketplace: p.marketplace, groups: p.groups)
+                if result.needsMapping {
+                    Terminal.err(Render.unmappedText(settlementID: p.header.id, result.unmapped, currency: p.header.currencyInfo))
+                    code = 65
+                    continue
+                }
+                postings += result.postings
+                if !global.json {
+                    if i > 0 { Terminal.out("\n" + String(repeating: "─", count: 60) + "\n") }
+                    Terminal.out(Render.preview(header: p.header, marketplace: p.marketplace, result: result, fromFile: true))
+                }
+            }
+            if global.json { Terminal.out(Posting.requestBody(postings).rendered()) }
+            return code
+        }
+
         func run() throws {
             try runReporting {
                 let home = global.lmbHome
@@ -28,6 +52,9 @@ extension LMB {
                 var isFile = false
                 var isDirectory: ObjCBool = false
                 let store = FileManager.default.fileExists(atPath: home.storePath) ? try Store.open(home: home) : nil
+                if FileManager.default.fileExists(atPath: target, isDirectory: &isDirectory), !isDirectory.boolValue, EtsyStatementParser.detect(path: target) {
+                    return try previewEtsy(mapping: mapping, lock: try store?.organisationFacts(tenant: nil)?.lockDate)
+                }
                 if FileManager.default.fileExists(atPath: target, isDirectory: &isDirectory), !isDirectory.boolValue {
                     let parsed = try SettlementParser(path: target).parseForBooking(mapping)
                     (header, marketplace, isFile) = (parsed.header, parsed.marketplace, true)

@@ -1,0 +1,185 @@
+import Foundation
+
+/// An Etsy monthly statement (CSV): `Date,Type,Title,Info,Currency,Amount,"Fees & Taxes",Net,"Tax Details"`, newest row
+/// first. A payout is the set of rows between two deposits; each becomes a settlement. What Etsy keeps back (the
+/// difference between a payout's rows and its deposit) is booked as the Etsy balance carried, so every payout
+/// totals its deposit; the rows after the month's last deposit go with that last payout, so no row is lost.
+public struct EtsyStatementParser {
+    let path: String
+    let displayName: String
+
+    public init(path: String, displayName: String? = nil) {
+        self.path = path
+        self.displayName = displayName ?? path
+    }
+
+    /// True when a file starts with an Etsy statement's header.
+    public static func detect(path: String) -> Bool {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return false }
+        defer { try? handle.close() }
+        let head = String(decoding: handle.readData(ofLength: 64), as: UTF8.self).replacingOccurrences(of: "\u{FEFF}", with: "")
+        return head.hasPrefix("Date,Type,Title")
+    }
+
+    public struct Row: Sendable {
+        public var line: Int
+        public var date: CalendarDate
+        public var type: String
+        public var title: String
+        public var info: String
+        public var currency: String
+        public var netMinor: Int64
+        public var depositMinor: Int64?
+        var raw: String
+    }
+
+    public struct Payout: Sendable {
+        public var settlement: ParsedSettlement
+        public var rows: [Row]
+    }
+
+    func fail(_ line: Int?, _ message: String) -> SettlementFileError {
+        SettlementFileError(.malformed, file: displayName, line: line, message)
+    }
+
+    public func parse() throws -> [Payout] {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw SettlementFileError(FileManager.default.fileExists(atPath: path) ? .malformed : .notFound, file: displayName,
+                                      FileManager.default.fileExists(atPath: path) ? "cannot be read" : "no such file")
+        }
+        guard let text = String(data: data, encoding: .utf8) ?? String(data: data, encoding: .windowsCP1252) else {
+            throw fail(nil, "not text")
+        }
+        let records = try Self.csv(text.replacingOccurrences(of: "\u{FEFF}", with: ""), fail: fail)
+        guard let header = records.first else { throw fail(nil, "the file is empty") }
+        let names = header.fields.map { $0.lowercased() }
+        func column(_ name: String) throws -> Int {
+            guard let i = names.firstIndex(of: name) else { throw fail(1, "the header has no '\(name)' column") }
+            return i
+        }
+        let (cDate, cType, cTitle, cInfo, cCurrency, cNet) = (try column("date"), try column("type"), try column("title"),
+                                                              try column("info"), try column("currency"), try column("net"))
+        var amounts = AmountParser(exponent: 2)
+        var rows: [Row] = []
+        for record in records.dropFirst() where !record.fields.allSatisfy({ $0.trimmingCharacters(in: .whitespaces).isEmpty }) {
+            let f = record.fields
+            guard f.count == names.count else { throw fail(record.line, "\(f.count) fields where the header has \(names.count); is a field with a comma not quoted?") }
+            guard let date = Self.date(f[cDate]) else { throw fail(record.line, "date '\(f[cDate])' is not a date like 'October 31, 2025'") }
+            let currency = f[cCurrency].trimmingCharacters(in: .whitespaces).uppercased()
+            guard Currency.isPlausible(currency) else { throw fail(record.line, "currency '\(f[cCurrency])' is not an ISO 4217 code") }
+            var exponentParser = amounts
+            if Currency(code: currency).exponent != 2 { exponentParser = AmountParser(exponent: Currency(code: currency).exponent, decimalMark: amounts.decimalMark) }
+            func money(_ s: String) throws -> Int64 {
+                let t = s.trimmingCharacters(in: .whitespaces)
+                if t == "--" || t.isEmpty { return 0 }
+                do { return try exponentParser.parse(t) } catch { throw fail(record.line, "amount '\(t)': \(error)") }
+            }
+            var row = Row(line: record.line, date: date, type: f[cType], title: f[cTitle], info: f[cInfo], currency: currency,
+                          netMinor: try money(f[cNet]), depositMinor: nil, raw: f.joined(separator: "\u{1F}"))
+            if row.type == "Deposit" {
+                guard let amount = row.title.split(separator: " ").first else { throw fail(record.line, "a deposit without an amount in its title") }
+                row.depositMinor = try money(String(amount))
+            }
+            if exponentParser.decimalMark != nil { amounts = AmountParser(exponent: 2, decimalMark: exponentParser.decimalMark) }
+            rows.append(row)
+        }
+        guard !rows.isEmpty else { throw fail(2, "no rows after the header") }
+        guard Set(rows.map(\.currency)).count == 1 else { throw fail(nil, "the statement mixes currencies; lmb expects one shop currency") }
+        // Oldest first: the statement lists the newest row first.
+        let chronological = Array(rows.reversed())
+        var segments: [[Row]] = []
+        var current: [Row] = []
+        for row in chronological {
+            current.append(row)
+            if row.depositMinor != nil { segments.append(current); current = [] }
+        }
+        guard !segments.isEmpty else { throw fail(nil, "no deposit in this statement: there is no payout to book yet") }
+        segments[segments.count - 1] += current   // rows after the last deposit stay with it, so no row is lost
+        return try segments.map(payout)
+    }
+
+    func payout(_ rows: [Row]) throws -> Payout {
+        let deposit = rows.first { $0.depositMinor != nil }!
+        let currency = deposit.currency
+        let id = "etsy-\(deposit.date.description.replacingOccurrences(of: "-", with: ""))-\(deposit.depositMinor!)"
+        var sums: [String: SettlementGroup] = [:]
+        var transactions: Int64 = 0
+        for r in rows where r.depositMinor == nil {
+            let g = SettlementGroup(transactionType: r.type, amountType: "Etsy", amountDescription: Self.describe(r.title),
+                                    month: r.date.monthKey, amountMinor: 0, count: 0)
+            let key = "\(g.transactionType)|\(g.amountDescription)|\(g.month)"
+            var s = sums[key] ?? g
+            s.amountMinor += r.netMinor
+            s.count += 1
+            sums[key] = s
+            transactions += r.netMinor
+        }
+        // What Etsy held back or released: the payout's rows and its deposit differ by exactly this.
+        let carried = deposit.depositMinor! - transactions
+        sums["balance"] = SettlementGroup(transactionType: "Deposit", amountType: "Etsy", amountDescription: "Etsy balance carried",
+                                          month: deposit.date.monthKey, amountMinor: carried, count: 1)
+        let hash = SHA256.hex(rows.map(\.raw).joined(separator: "\n"))
+        let header = SettlementHeader(id: id, format: .etsy, currency: currency, startDate: rows.first!.date, endDate: rows.last!.date,
+                                      depositDate: deposit.date, totalMinor: deposit.depositMinor!)
+        let groups = sums.values.sorted { ($0.month, $0.transactionType, $0.amountDescription) < ($1.month, $1.transactionType, $1.amountDescription) }
+        let parsed = ParsedSettlement(header: header, marketplace: "Etsy", groups: groups, rowCount: rows.count - 1,
+                                      encoding: "utf-8", decimalMark: ".", dateOrder: nil, contentHash: hash)
+        return Payout(settlement: parsed, rows: rows.filter { $0.depositMinor == nil })
+    }
+
+    /// "Transaction fee: Modern Hourglass…" → "Transaction fee"; "Payment for Order #38…" → "Payment for Order".
+    static func describe(_ title: String) -> String {
+        var t = title.split(separator: ":", maxSplits: 1).first.map(String.init) ?? title
+        t = t.replacingOccurrences(of: #"\s*#\d+"#, with: "", options: .regularExpression)
+        t = t.replacingOccurrences(of: #"\$[\d,\.]+"#, with: "", options: .regularExpression)
+        return t.trimmingCharacters(in: .whitespaces)
+    }
+
+    static let months = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"]
+
+    /// "October 31, 2025".
+    static func date(_ s: String) -> CalendarDate? {
+        let parts = s.replacingOccurrences(of: ",", with: "").split(separator: " ")
+        guard parts.count == 3, let m = months.firstIndex(of: parts[0].lowercased()), let d = Int(parts[1]), let y = Int(parts[2]) else { return nil }
+        return CalendarDate(year: y, month: m + 1, day: d)
+    }
+
+    struct Record { var line: Int; var fields: [String] }
+
+    /// RFC 4180: quoted fields with doubled quotes, commas and newlines inside quotes.
+    static func csv(_ text: String, fail: (Int?, String) -> SettlementFileError) throws -> [Record] {
+        var records: [Record] = []
+        var field = ""
+        var fields: [String] = []
+        var inQuotes = false
+        var line = 1
+        var recordLine = 1
+        var chars = Array(text.unicodeScalars)[...]
+        while let c = chars.popFirst() {
+            if inQuotes {
+                if c == "\"" {
+                    if chars.first == "\"" { field.unicodeScalars.append("\""); chars.removeFirst() } else { inQuotes = false }
+                } else {
+                    if c == "\n" { line += 1 }
+                    field.unicodeScalars.append(c)
+                }
+                continue
+            }
+            switch c {
+            case "\"": inQuotes = true
+            case ",": fields.append(field); field = ""
+            case "\r": continue
+            case "\n":
+                fields.append(field); field = ""
+                records.append(Record(line: recordLine, fields: fields)); fields = []
+                line += 1
+                recordLine = line
+            case "\0": throw fail(line, "binary data (a NUL byte); a statement is text")
+            default: field.unicodeScalars.append(c)
+            }
+        }
+        if inQuotes { throw fail(recordLine, "a quoted field is never closed (the file ends mid-row)") }
+        if !field.isEmpty || !fields.isEmpty { fields.append(field); records.append(Record(line: recordLine, fields: fields)) }
+        return records
+    }
+}
