@@ -70,7 +70,7 @@ extension EndToEnd {
             // No refresh token was lost: the stored one still renews.
             let d = try await s.run(["diagnose", "--json"])
             #expect(d.status == 0, "\(d.stdout)")
-            print("soak: \(sends) sends, \(killed) killed with SIGKILL, exits \(exits.sorted { $0.key < $1.key }), faults \(scenarios.sorted { $0.key < $1.key }); \(numbers.count) invoices, each once")
+            print("soak: \(sends) sends, \(killed) SIGKILLs sent (\(exits[9] ?? 0) landed before lmb finished), exits \(exits.sorted { $0.key < $1.key }), faults \(scenarios.sorted { $0.key < $1.key }); \(numbers.count) invoices, each once")
         }
 
         @Test("eight overlapping send --all runs (cron overlap), with diagnose refreshing alongside: each settlement once, no invalid_grant")

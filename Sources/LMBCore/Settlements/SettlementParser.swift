@@ -271,10 +271,10 @@ public struct SettlementParser {
                         for k in 0..<n { try text.observe(fields[k]) }
                     }
                     marketplaces.add(market)
-                    var carriedAmount = false
                     for column in cols.amounts {
                         let raw = field(column.amount)
                         if raw.isEmpty {
+                            // V1 rows without amounts (quantity rows) carry nothing to book; a V2 row always has one.
                             if cols.format == .amazonV2 { throw fail(lineNo, "the amount is empty (the row may be cut short)") }
                             continue
                         }
@@ -282,7 +282,6 @@ public struct SettlementParser {
                         do { value = try amounts!.parse(raw) } catch {
                             throw fail(lineNo, "amount '\(try text.string(raw))': \(error)")
                         }
-                        carriedAmount = true
                         let (s, overflow) = sum.addingReportingOverflow(value)
                         if overflow { throw fail(lineNo, "the amounts overflow") }
                         sum = s
@@ -298,7 +297,6 @@ public struct SettlementParser {
                             }
                         }
                     }
-                    _ = carriedAmount  // V1 rows without amounts (quantity rows) carry nothing to book
                     if let progress, consumed - lastProgress > (1 << 22) {
                         lastProgress = consumed
                         progress(lastProgress, totalBytes)
