@@ -126,17 +126,7 @@ extension EndToEnd {
             try await run(["settlements", "--json"]); try await run(["send", "--all", "--dry-run"])
             try await run(["disconnect"])
             produced.append(try String(contentsOfFile: s.home + "/bundle.json", encoding: .utf8))
-            produced.append(try await E2E.offPool { () -> String in
-                let p = Process()
-                p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-                p.arguments = ["python3", "-c", "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('select group_concat(at||kind||coalesce(settlement_id,\"\")||message||coalesce(detail,\"\"), char(10)) from event').fetchone()[0])", s.home + "/lmb.sqlite"]
-                let out = Pipe()
-                p.standardOutput = out
-                try p.run()
-                let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-                p.waitUntilExit()
-                return text
-            })
+            produced += try await E2E.column("SELECT at || kind || coalesce(settlement_id, '') || message || coalesce(detail, '') FROM event", home: s.home)
             let secrets = try await s.issuedSecrets()
             #expect(secrets.count >= 6)
             #expect(produced.joined().count > 10_000)

@@ -55,17 +55,7 @@ extension EndToEnd {
             #expect(json.status == 0)
             let results = ((try E2E.json(json.stdout) as? [String: Any])?["results"] as? [[String: Any]]) ?? []
             #expect(results.isEmpty || results.allSatisfy { $0["outcome"] as? String == "skipped" })
-            let idsInStore = try await E2E.offPool { () -> Set<String> in
-                let p = Process()
-                p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-                p.arguments = ["python3", "-c", "import sqlite3,sys; print('\\n'.join(r[0] for r in sqlite3.connect(sys.argv[1]).execute('select xero_invoice_id from posting')))", s.home + "/lmb.sqlite"]
-                let out = Pipe()
-                p.standardOutput = out
-                try p.run()
-                let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-                p.waitUntilExit()
-                return Set(text.split(separator: "\n").map(String.init))
-            }
+            let idsInStore = Set(try await E2E.column("SELECT xero_invoice_id FROM posting", home: s.home))
             #expect(idsInStore == idsInXero)
             // No refresh token was lost: the stored one still renews.
             let d = try await s.run(["diagnose", "--json"])

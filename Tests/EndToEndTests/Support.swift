@@ -79,6 +79,22 @@ enum E2E {
         try await offPool { try countBlocking(sql, home: home) }
     }
 
+    /// The first column of every row a query returns, read from the store with Python's sqlite3 (not lmb's code).
+    static func column(_ sql: String, home: String) async throws -> [String] {
+        try await offPool {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            p.arguments = ["python3", "-c", "import sqlite3,sys; [print(r[0]) for r in sqlite3.connect(sys.argv[1]).execute(sys.argv[2])]",
+                           home + "/lmb.sqlite", sql]
+            let out = Pipe()
+            p.standardOutput = out
+            try p.run()
+            let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            p.waitUntilExit()
+            return text.split(separator: "\n").map(String.init)
+        }
+    }
+
     static func countBlocking(_ sql: String, home: String) throws -> Int {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
