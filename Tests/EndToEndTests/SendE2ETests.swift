@@ -229,6 +229,20 @@ extension EndToEnd {
             #expect(sentLines.count == 8)
         }
 
+        @Test("a second send while one is running waits briefly, then exits 75 and sends nothing twice")
+        func cronOverlap() async throws {
+            let s = try await SandboxHome.connected(["v2-us.txt"])
+            try await s.control("scenario", ["scenario": "slow", "delay_seconds": 4])
+            let first = try LMBProcess(["send", "--all"], home: s.home, environment: s.env.merging(["LMB_HTTP_TIMEOUT": "20"]) { $1 })
+            try await Task.sleep(nanoseconds: 700_000_000)
+            let second = try await s.run(["send", "--all"], environment: ["LMB_LOCK_WAIT": "1"])
+            #expect(second.status == 75)
+            #expect(second.stderr.contains("another lmb send is running"))
+            let r = try await first.finish(timeout: 60)
+            #expect(r.status == 0, "\(r.stderr)")
+            #expect(try await s.invoices().count == 1)
+        }
+
         @Test("no token or secret appears in anything send prints")
         func noSecrets() async throws {
             let s = try await SandboxHome.connected(["v2-us.txt"])
