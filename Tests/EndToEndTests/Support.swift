@@ -76,7 +76,7 @@ enum E2E {
     }
 
     static func count(_ sql: String, home: String) async throws -> Int {
-        try await offPool { try countBlocking(sql, home: home) }
+        Int(try await column(sql, home: home).first ?? "") ?? -1
     }
 
     /// The first column of every row a query returns, read from the store with Python's sqlite3 (not lmb's code).
@@ -95,17 +95,6 @@ enum E2E {
         }
     }
 
-    static func countBlocking(_ sql: String, home: String) throws -> Int {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", "-c", "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchone()[0])",
-                       home + "/lmb.sqlite", sql]
-        let out = Pipe()
-        p.standardOutput = out
-        try p.run()
-        p.waitUntilExit()
-        return Int(String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
-    }
 }
 
 /// A running `lmb`, whose output can be watched while it runs (for `lmb connect`).

@@ -35,6 +35,18 @@ extension Store {
     }
 
     public func organisationFacts(tenant: String?) throws -> OrganisationFacts? {
+        let key = tenant ?? ""
+        factsLock.lock()
+        if let cached = factsCache[key] { factsLock.unlock(); return cached }
+        factsLock.unlock()
+        let facts = try readOrganisationFacts(tenant: tenant)
+        factsLock.lock()
+        factsCache[key] = facts
+        factsLock.unlock()
+        return facts
+    }
+
+    func readOrganisationFacts(tenant: String?) throws -> OrganisationFacts? {
         guard let c = try? connection(tenant: tenant) else { return nil }
         return try dbQueue.read { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT period_lock_date, base_currency, currencies FROM xero_connection WHERE tenant_id = ?", arguments: [c.tenantID]) else { return nil }
@@ -44,6 +56,9 @@ extension Store {
     }
 
     public func saveOrganisationFacts(tenantID: String, lockDate: CalendarDate?, baseCurrency: String?, currencies: [String]) throws {
+        factsLock.lock()
+        factsCache = [:]
+        factsLock.unlock()
         try dbQueue.write { db in
             try db.execute(sql: "UPDATE xero_connection SET period_lock_date = ?, base_currency = ?, currencies = ? WHERE tenant_id = ?",
                            arguments: [lockDate?.description, baseCurrency, currencies.joined(separator: ","), tenantID])

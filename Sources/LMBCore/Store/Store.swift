@@ -6,6 +6,10 @@ import GRDBSQLite
 public final class Store: @unchecked Sendable {
     public let dbQueue: DatabaseQueue
     public let path: String
+    /// The organisation's lock date and currencies by tenant, read once per process (commands book many
+    /// settlements in a loop); saving new facts replaces them.
+    let factsLock = NSLock()
+    var factsCache: [String: OrganisationFacts?] = [:]
 
     public init(path: String) throws {
         self.path = path
