@@ -8,7 +8,7 @@ struct LMB: AsyncParsableCommand {
         commandName: "lmb",
         abstract: "Send marketplace settlements to Xero, and find out why Xero refuses them.",
         discussion: """
-        lmb turns each settlement report (Amazon Flat File V2 or V1) into one Xero invoice, or a bill when \
+        lmb turns each settlement report (Amazon Flat File V2 or V1, or an Etsy monthly statement's payouts) into one Xero invoice, or a bill when \
         the settlement is negative, whose total equals the bank deposit.
 
         Exit codes: 0 ok, 64 usage, 65 bad input data, 66 file not found, 74 I/O error, 75 temporary \

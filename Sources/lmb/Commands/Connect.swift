@@ -206,7 +206,12 @@ func performDisconnect(global: GlobalOptions, tenant: String?) async throws {
     try session.store.recordEvent(kind: "disconnect", message: "disconnected from \(connection.tenantName)",
                                   detail: .object([("tenant", .string(connection.tenantID)), ("notes", .array(notes.map(JSON.string)))]))
     for n in notes { Terminal.err("note: \(n)") }
-    if !global.quiet && !global.json { Terminal.out("Disconnected from \(connection.tenantName).") }
+    if global.json {
+        Terminal.out(JSON.object([("disconnected", .string(connection.tenantID)), ("tenantName", .string(connection.tenantName)),
+                                  ("notes", .array(notes.map(JSON.string)))]).rendered())
+    } else if !global.quiet {
+        Terminal.out("Disconnected from \(connection.tenantName).")
+    }
 }
 
 enum Browser {

@@ -7,7 +7,7 @@ extension LMB {
         static let configuration = CommandConfiguration(
             abstract: "Import settlement reports into the store.",
             discussion: """
-            Each file is parsed, checked to add up to its deposit, and stored with every row, atomically: \
+            Each file (Amazon Flat File V2 or V1; an Etsy monthly statement, one settlement per payout) is parsed, checked to add up to its deposit, and stored with every row, atomically: \
             a refused or interrupted file leaves nothing behind. Importing the same file again changes nothing. \
             A file whose settlement id is already stored with other content is refused unless --replace is given, \
             and a settlement that has been sent to Xero is never replaced.

@@ -54,7 +54,8 @@ extension LMB {
                     let tmp = home.mappingPath + ".tmp"
                     try Data(Mapping.defaults.encoded().utf8).write(to: URL(fileURLWithPath: tmp))
                     guard rename(tmp, home.mappingPath) == 0 else { throw LMBError.io("cannot write \(home.mappingPath)") }
-                    if !global.quiet { Terminal.out("wrote \(home.mappingPath)") }
+                    if global.json { Terminal.out(JSON.object([("wrote", .string(home.mappingPath))]).rendered()) }
+                    else if !global.quiet { Terminal.out("wrote \(home.mappingPath)") }
                     return 0
                 }
             }
