@@ -72,7 +72,7 @@ public enum SupportBundle {
             case .object(let pairs):
                 return .object(pairs.compactMap { key, value in
                     let k = key.lowercased()
-                    if k.contains("authorization") || k.contains("token") && !k.contains("tokens_") || k.contains("secret") { return (key, .string("[redacted]")) }
+                    if k.contains("authorization") || k.contains("token") || k.contains("secret") { return (key, .string("[redacted]")) }
                     return (key, walk(value))
                 })
             default: return v

@@ -39,16 +39,15 @@ public struct SettlementParser {
 
     final class Columns {
         var format: SettlementFormat
-        var count: Int
         var settlementID, startDate, endDate, depositDate, totalAmount, currency, transactionType: Int
         var amountType: Int?
         var marketplace, orderID, sku, postedDate: Int?
         var amounts: [AmountColumn]
 
-        init(format: SettlementFormat, count: Int, settlementID: Int, startDate: Int, endDate: Int, depositDate: Int,
+        init(format: SettlementFormat, settlementID: Int, startDate: Int, endDate: Int, depositDate: Int,
              totalAmount: Int, currency: Int, transactionType: Int, amountType: Int?, marketplace: Int?, orderID: Int?,
              sku: Int?, postedDate: Int?, amounts: [AmountColumn]) {
-            self.format = format; self.count = count; self.settlementID = settlementID; self.startDate = startDate
+            self.format = format; self.settlementID = settlementID; self.startDate = startDate
             self.endDate = endDate; self.depositDate = depositDate; self.totalAmount = totalAmount; self.currency = currency
             self.transactionType = transactionType; self.amountType = amountType; self.marketplace = marketplace
             self.orderID = orderID; self.sku = sku; self.postedDate = postedDate; self.amounts = amounts
@@ -105,7 +104,7 @@ public struct SettlementParser {
             }
         }
         return Columns(
-            format: format, count: names.count,
+            format: format,
             settlementID: try required("settlement-id"), startDate: try required("settlement-start-date"),
             endDate: try required("settlement-end-date"), depositDate: try required("deposit-date"),
             totalAmount: try required("total-amount"), currency: try required("currency"),

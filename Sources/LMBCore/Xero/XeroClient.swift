@@ -60,17 +60,8 @@ public actor XeroClient {
         var renewed = false
         var waits = 0
         while true {
-            var headers: [(String, String)] = [("Authorization", "Bearer \(token)"), ("Accept", "application/json")]
-            if tenantHeader { headers.append(("xero-tenant-id", connection.tenantID)) }
-            if body != nil { headers.append(("Content-Type", "application/json")) }
-            if let idempotencyKey { headers.append(("Idempotency-Key", idempotencyKey)) }
-            let response: HTTPResponse
-            do {
-                response = try await transport.send(HTTPRequest(method: method, url: url, headers: headers, body: body))
-            } catch let error as TransportError {
-                throw XeroErrorClassifier.classify(error)
-            }
-            note(response)
+            let response = try await once(method: method, url: url, token: token, body: body, idempotencyKey: idempotencyKey,
+                                          tenantHeader: tenantHeader)
             guard let failure = XeroErrorClassifier.classify(response) else { return response }
             switch failure.classification {
             case .tokenExpired where !renewed:
@@ -94,6 +85,22 @@ public actor XeroClient {
         }
     }
 
+    /// The one place a request gets its bearer token and `xero-tenant-id`.
+    func once(method: String, url: URL, token: String, body: Data? = nil, idempotencyKey: String? = nil,
+              tenantHeader: Bool) async throws -> HTTPResponse {
+        var headers: [(String, String)] = [("Authorization", "Bearer \(token)"), ("Accept", "application/json")]
+        if tenantHeader { headers.append(("xero-tenant-id", connection.tenantID)) }
+        if body != nil { headers.append(("Content-Type", "application/json")) }
+        if let idempotencyKey { headers.append(("Idempotency-Key", idempotencyKey)) }
+        do {
+            let response = try await transport.send(HTTPRequest(method: method, url: url, headers: headers, body: body))
+            note(response)
+            return response
+        } catch let error as TransportError {
+            throw XeroErrorClassifier.classify(error)
+        }
+    }
+
     func note(_ r: HTTPResponse) {
         if let m = r.header("x-minlimit-remaining").flatMap(Int.init) { minuteRemaining = m }
         if let d = r.header("x-daylimit-remaining").flatMap(Int.init) { dayRemaining = d }
@@ -107,8 +114,7 @@ public actor XeroClient {
         guard failure.status == 403 else { return failure }
         let listed: Bool?
         do {
-            let r = try await transport.send(HTTPRequest(method: "GET", url: endpoints.connections,
-                                                         headers: [("Authorization", "Bearer \(token)"), ("Accept", "application/json")]))
+            let r = try await once(method: "GET", url: endpoints.connections, token: token, tenantHeader: false)
             let list = (try? JSONDecoder().decode([XeroConnectionInfo].self, from: r.body))
             listed = r.status == 200 ? (list?.contains { $0.tenantId == connection.tenantID } ?? false) : nil
         } catch {
@@ -122,10 +128,7 @@ public actor XeroClient {
         if listed == true { result.evidence.append("GET /connections still lists the tenant") }
         // Where the scope allows, read the connected user's role.
         if let userID = connection.credential.xeroUserID {
-            var users = URLComponents(url: endpoints.accounting.appendingPathComponent("Users"), resolvingAgainstBaseURL: false)!
-            users.queryItems = nil
-            if let r = try? await transport.send(HTTPRequest(method: "GET", url: users.url!, headers: [
-                ("Authorization", "Bearer \(token)"), ("Accept", "application/json"), ("xero-tenant-id", connection.tenantID)])),
+            if let r = try? await once(method: "GET", url: endpoints.accounting.appendingPathComponent("Users"), token: token, tenantHeader: true),
                r.status == 200,
                let list = try? JSONDecoder().decode(XeroUsersEnvelope.self, from: r.body),
                let me = list.Users.first(where: { $0.UserID.lowercased() == userID.lowercased() }) {

@@ -37,13 +37,15 @@ extension LMB {
                     try Store.writePrivateFile(bundle, Data((json.rendered() + "\n").utf8))
                     if !global.json && !global.quiet { Terminal.err("wrote the support bundle to \(bundle) (tokens and secrets removed)") }
                 }
-                if let settlement { try printSettlement(settlement, home: home) }
+                let focus = try settlement.map { try printSettlement($0, home: home) }
                 if global.json {
-                    Terminal.out(JSON.object([
+                    var fields: [(String, JSON)] = [
                         ("verdict", .string(report.verdict.rawValue)),
                         ("checks", .array(report.checks.map(SupportBundle.checkJSON))),
                         ("runbook", .array(report.runbook.map(JSON.string))),
-                    ]).rendered())
+                    ]
+                    if let focus { fields.append(("settlement", focus)) }
+                    Terminal.out(JSON.object(fields).rendered())
                 } else if !(global.quiet && report.verdict == .ok) {
                     printReport(report)
                 }
@@ -72,7 +74,9 @@ extension LMB {
             }
         }
 
-        func printSettlement(_ id: String, home: LMBHome) throws {
+        /// One settlement's status, last error and the events that led to it: printed, or (with --json) returned
+        /// for the single JSON document on stdout.
+        func printSettlement(_ id: String, home: LMBHome) throws -> JSON {
             let store = try Store.open(home: home)
             guard let s = try store.settlement(id: id) else { throw LMBError.notFound("no settlement \(id); list them with: lmb settlements") }
             let mapping = try Mapping.load(home: home.url)
@@ -80,12 +84,13 @@ extension LMB {
             let events = try store.events().filter { $0.settlementID == id || ($0.settlementID == nil && $0.at >= s.importedAt) }
             let lastAttempt = events.last { $0.kind == "send_attempt" && $0.settlementID == id }
             let detail = lastAttempt?.detail.flatMap { try? JSON.parse($0) }
-            if global.json {
-                Terminal.err(JSON.object([("settlement", .string(id)), ("status", .string(status.rawValue)),
-                                          ("lastMessage", .optional(lastAttempt?.message)),
-                                          ("classification", .optional(detail?["classification"]?.stringValue))]).rendered())
-                return
-            }
+            let json = JSON.object([
+                ("id", .string(id)), ("status", .string(status.rawValue)), ("lastMessage", .optional(lastAttempt?.message)),
+                ("classification", .optional(detail?["classification"]?.stringValue)),
+                ("correlationId", .optional(detail?["correlationId"]?.stringValue)),
+                ("events", .array(events.map { .object([("at", .string($0.at)), ("kind", .string($0.kind)), ("message", .string($0.message))]) })),
+            ])
+            if global.json { return json }
             Terminal.out("Settlement \(id) (\(s.marketplace), \(s.header.startDate) → \(s.header.endDate), \(s.header.total)): \(status.rawValue)")
             if let lastAttempt, let c = detail?["classification"]?.stringValue, c != "ok" {
                 Terminal.out("Last error: [\(c)] \"\(lastAttempt.message)\"\(detail?["correlationId"]?.stringValue.map { " (Xero-Correlation-Id \($0))" } ?? "") at \(lastAttempt.at)")
@@ -93,6 +98,7 @@ extension LMB {
             Terminal.out("What led to it:")
             for e in events { Terminal.out("  \(e.at)  \(e.kind.padding(toLength: 14, withPad: " ", startingAt: 0))  \(e.message)") }
             Terminal.out("")
+            return json
         }
     }
 }
