@@ -4,6 +4,10 @@ extension SandboxEngine {
     // MARK: Gatekeeping every accounting call: token, tenant, scenario, limits
 
     func accounting(_ r: SandboxRequest) -> SandboxAction {
+        if r.body.count > options.maxBodyBytes {
+            // Refused at Xero's edge, before authentication: the gateway's own words, not an API problem body.
+            return .respond(.text(413, "Request Entity Too Large: the request body is \(r.body.count) bytes; the limit is 3.5 MB"))
+        }
         let token: SandboxAccessToken
         switch bearer(r) {
         case .failure(let f): return .respond(f.response)

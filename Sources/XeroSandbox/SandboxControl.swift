@@ -33,6 +33,7 @@ extension SandboxEngine {
             if let n = body?["minute_limit"] as? NSNumber { options.minuteLimit = n.intValue }
             if let n = body?["day_limit"] as? NSNumber { options.dayLimit = n.intValue }
             if let n = body?["concurrent_limit"] as? NSNumber { options.concurrentLimit = n.intValue }
+            if let n = body?["max_body_bytes"] as? NSNumber { options.maxBodyBytes = n.intValue }
             if let deny = body?["deny_consent"] as? Bool { denyConsent = deny }
             return .json(200, ["ok": true])
         default:

@@ -15,6 +15,8 @@ public actor SandboxEngine {
         public var clientSecret: String?
         /// How long the `slow` scenario waits before answering (real seconds).
         public var slowSeconds: Double = 90
+        /// Xero refuses a request body over 3.5 MB with 413, however few elements it holds.
+        public var maxBodyBytes = 3_500_000
         /// Retry-After of the `rate-limit-minute` scenario (sandbox seconds).
         public var minuteRetryAfter = 60
         public init() {}

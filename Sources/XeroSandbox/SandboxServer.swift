@@ -81,6 +81,7 @@ struct SandboxHandler: HTTPHandler {
         case 403: return "Forbidden"
         case 404: return "Not Found"
         case 409: return "Conflict"
+        case 413: return "Payload Too Large"
         case 429: return "Too Many Requests"
         case 503: return "Service Unavailable"
         default: return "Status"

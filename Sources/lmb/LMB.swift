@@ -11,8 +11,8 @@ struct LMB: AsyncParsableCommand {
         lmb turns each settlement report (Amazon Flat File V2 or V1, or an Etsy monthly statement's payouts) into one Xero invoice, or a bill when \
         the settlement is negative, whose total equals the bank deposit.
 
-        Exit codes: 0 ok, 64 usage, 65 bad input data, 66 file not found, 74 I/O error, 75 temporary \
-        (cron may retry), 77 a person must act (permission or stale connection), 78 configuration.
+        Exit codes (the same for every command, in text and --json alike):
+        \(ExitStatus.table)
         """,
         version: LMBVersion.current,
         subcommands: [Import.self, Settlements.self, Preview.self, Send.self, Diagnose.self, Connect.self, Disconnect.self, Reconnect.self, Status.self,
@@ -31,52 +31,92 @@ struct GlobalOptions: ParsableArguments {
     @Flag(name: [.short, .long], help: "Print only failures.")
     var quiet = false
 
-    var lmbHome: LMBHome { LMBHome.resolve(explicit: home) }
+    /// The outside world for this run, built in the one place that reads it.
+    var context: CommandContext { CommandContext(global: self, environment: ProcessInfo.processInfo.environment) }
+}
+
+/// Which connected Xero organisation a command works with.
+struct TenantOption: ParsableArguments {
+    @Option(help: ArgumentHelp("The connected organisation, by name or tenant id (default: the default one).", valueName: "name|id"))
+    var tenant: String?
+}
+
+/// What a command may touch of the world — environment, home, clock, output mode — as one value, so that the
+/// commands read nothing global and a test can build its own.
+struct CommandContext: Sendable {
+    let environment: [String: String]
+    let home: LMBHome
+    let json: Bool
+    let quiet: Bool
+    let now: @Sendable () -> Date
+
+    init(global: GlobalOptions, environment: [String: String], now: @escaping @Sendable () -> Date = { Date() }) {
+        self.environment = environment
+        self.home = LMBHome.resolve(explicit: global.home, environment: environment)
+        self.json = global.json
+        self.quiet = global.quiet
+        self.now = now
+    }
+
+    /// Text for a person: not under --json or --quiet.
+    var talks: Bool { !json && !quiet }
+
+    func mapping() throws -> Mapping { try Mapping.load(home: home.url) }
+    func store() throws -> Store { try Store.open(home: home) }
+    func session() throws -> XeroSession { try XeroSession(home: home, environment: environment) }
+    func config() throws -> LMBConfig { try LMBConfig.load(home: home, environment: environment) }
+
+    /// Seconds `lmb send` waits for another send's lock (LMB_LOCK_WAIT, default 10).
+    var lockWait: TimeInterval { environment["LMB_LOCK_WAIT"].flatMap(Double.init) ?? 10 }
+    /// Documents per request (LMB_BATCH_SIZE, 1–50), for testing batching.
+    var batchSize: Int? { environment["LMB_BATCH_SIZE"].flatMap(Int.init).flatMap { (1...50).contains($0) ? $0 : nil } }
+    /// Bytes per request body (LMB_MAX_BODY_BYTES, never above Xero's 3.5 MB), for testing batching by size.
+    var maxBodyBytes: Int? { environment["LMB_MAX_BODY_BYTES"].flatMap(Int.init).map { min($0, Sender.xeroMaxBodyBytes) } }
+    var canOpenBrowser: Bool {
+        (environment["DISPLAY"] != nil || environment["WAYLAND_DISPLAY"] != nil) && environment["LMB_NO_BROWSER"] == nil
+    }
 }
 
 /// Runs a command body, turning lmb's errors into a message on stderr and the right exit code.
-func runReporting(_ body: () throws -> Int32) throws {
-    let code: Int32
+func runReporting(_ body: () throws -> ExitStatus) throws {
+    let status: ExitStatus
     do {
-        code = try body()
+        status = try body()
     } catch {
-        code = try report(error)
+        status = try report(error)
     }
-    if code != 0 { throw ExitCode(code) }
+    if status != .ok { throw ExitCode(status.rawValue) }
 }
 
-func runReportingAsync(_ body: () async throws -> Int32) async throws {
-    let code: Int32
+func runReportingAsync(_ body: () async throws -> ExitStatus) async throws {
+    let status: ExitStatus
     do {
-        code = try await body()
+        status = try await body()
     } catch {
-        code = try report(error)
+        status = try report(error)
     }
-    if code != 0 { throw ExitCode(code) }
+    if status != .ok { throw ExitCode(status.rawValue) }
 }
 
-/// Prints an error the way a person and a script both need it, and gives its exit code.
-func report(_ error: any Error) throws -> Int32 {
-    let code: Int32
-    do {
+/// Prints an error the way a person and a script both need it, and gives its exit status.
+func report(_ error: any Error) throws -> ExitStatus {
+    switch error {
+    case let error as XeroFailure:
+        Terminal.error(error.description)
+        return error.classification.exitStatus
+    case let error as SettlementFileError:
+        Terminal.error(error.description)
+        return error.exitStatus
+    case let error as LMBError:
+        Terminal.error(error.description)
+        return error.exitStatus
+    case let error as MappingError:
+        Terminal.error(error.description)
+        return .config
+    case let error as ExitCode:
         throw error
-    } catch let error as XeroFailure {
-        Terminal.error(error.description)
-        code = error.exitCode
-    } catch let error as SettlementFileError {
-        Terminal.error(error.description)
-        code = error.kind == .notFound ? 66 : 65
-    } catch let error as LMBError {
-        Terminal.error(error.description)
-        code = error.exitCode
-    } catch let error as MappingError {
-        Terminal.error(error.description)
-        code = 78
-    } catch let error as ExitCode {
-        throw error
-    } catch {
+    default:
         Terminal.error("\(error)")
-        code = 74
+        return .ioError
     }
-    return code
 }

@@ -88,11 +88,7 @@ extension EndToEnd {
             let s = try await SandboxHome()
             let blocker = try LMBProcess(["sandbox", "--port-file", s.home + "/p"], home: s.home)
             defer { blocker.process.interrupt() }
-            var port = ""
-            for _ in 0..<100 where port.isEmpty {
-                try await Task.sleep(nanoseconds: 50_000_000)
-                port = (try? String(contentsOfFile: s.home + "/p", encoding: .utf8)) ?? ""
-            }
+            let port = try await E2E.portFile(s.home + "/p")
             let r = try await s.run(["connect", "--client-id", "x", "--port", port, "--timeout", "5"])
             #expect(r.status == 78)
             #expect(r.stderr.contains("cannot listen on 127.0.0.1:\(port)"))

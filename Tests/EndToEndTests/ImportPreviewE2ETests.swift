@@ -93,12 +93,14 @@ extension EndToEnd {
             #expect(r.stderr.contains(#""category":"CATEGORY""#))
         }
 
-        @Test("an unknown settlement id exits 66")
+        @Test("an unknown settlement id is a usage error (64) naming it; a missing file is 66")
         func unknownID() async throws {
             let home = try E2E.newHome()
             try await E2E.run(["import", E2E.fixture("v2-us.txt")], home: home)
             let r = try await E2E.run(["preview", "123"], home: home)
-            #expect(r.status == 66)
+            #expect(r.status == 64)
+            #expect(r.stderr.contains("no settlement 123 was ever imported"))
+            #expect(try await E2E.run(["preview", home + "/missing.txt"], home: home).status == 66)
         }
 
         @Test("mapping init writes an editable file that mapping show reads back")

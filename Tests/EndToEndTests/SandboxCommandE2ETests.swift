@@ -18,11 +18,7 @@ extension EndToEnd {
             process.standardOutput = out
             process.standardError = err
             try process.run()
-            var port = ""
-            for _ in 0..<100 where port.isEmpty {
-                try await Task.sleep(nanoseconds: 50_000_000)
-                port = (try? String(contentsOfFile: portFile, encoding: .utf8)) ?? ""
-            }
+            let port = try await E2E.portFile(portFile)
             #expect(!port.isEmpty)
             let (data, response) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/_sandbox/state")!)
             #expect((response as? HTTPURLResponse)?.statusCode == 200)

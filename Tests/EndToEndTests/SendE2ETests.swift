@@ -194,7 +194,7 @@ extension EndToEnd {
         func killNine() async throws {
             let s = try await SandboxHome.connected([])
             #expect(try await s.run(["import"] + (try Self.manySettlements(20, home: s.home))).status == 0)
-            var rng = SystemRandomNumberGenerator()
+            var rng = SeededGenerator("kill -9 during send --all")
             for _ in 0..<6 {
                 let p = try LMBProcess(["send", "--all", "--quiet"], home: s.home, environment: s.env.merging(["LMB_BATCH_SIZE": "1"]) { $1 })
                 try await Task.sleep(nanoseconds: UInt64.random(in: 30_000_000...400_000_000, using: &rng))
@@ -232,7 +232,10 @@ extension EndToEnd {
             let s = try await SandboxHome.connected(["v2-us.txt"])
             try await s.control("scenario", ["scenario": "slow", "delay_seconds": 4])
             let first = try LMBProcess(["send", "--all"], home: s.home, environment: s.env.merging(["LMB_HTTP_TIMEOUT": "20"]) { $1 })
-            try await Task.sleep(nanoseconds: 700_000_000)
+            // The first run holds the lock from before it records `sending` until it exits: wait for that row.
+            try await E2E.waitUntil("the first send records its document as sending") {
+                try await E2E.column("SELECT state FROM posting", home: s.home) == ["sending"]
+            }
             let second = try await s.run(["send", "--all"], environment: ["LMB_LOCK_WAIT": "1"])
             #expect(second.status == 75)
             #expect(second.stderr.contains("another lmb send is running"))

@@ -19,11 +19,11 @@ extension EndToEnd {
             let files = try SendE2ETests.manySettlements(30, home: s.home)
             #expect(try await s.run(["import"] + files).status == 0)
             let ids = (0..<30).map { String(20_000_000_000 + $0) }
-            var rng = SystemRandomNumberGenerator()
+            var rng = SeededGenerator("fault soak")
             var killed = 0, exits: [Int32: Int] = [:], scenarios: [String: Int] = [:]
             let deadline = Date().addingTimeInterval(1500)
             for _ in 0..<sends where Date() < deadline {
-                let fault = Self.faults.randomElement(using: &rng)!
+                let fault = Self.faults[Int.random(in: 0..<Self.faults.count, using: &rng)]
                 scenarios[fault, default: 0] += 1
                 try await s.control("scenario", ["scenario": fault, "delay_seconds": 2, "retry_after": 1])
                 let chosen = Array(ids.shuffled(using: &rng).prefix(Int.random(in: 1...4, using: &rng)))

@@ -97,12 +97,15 @@ enum E2E {
 
 }
 
-/// A running `lmb`, whose output can be watched while it runs (for `lmb connect`).
+/// A running `lmb`, whose output can be watched while it runs (for `lmb connect`). Waits are on the state itself —
+/// output arriving, the pipes closing, the process ending — signalled through one condition, never a sleep.
 final class LMBProcess: @unchecked Sendable {
     let process = Process()
-    private let lock = NSLock()
+    private let condition = NSCondition()
     private var out = Data()
     private var err = Data()
+    private var closedPipes = 0
+    private var exited = false
     private let stdin = Pipe()
 
     init(_ arguments: [String], home: String, environment: [String: String] = [:]) throws {
@@ -119,41 +122,111 @@ final class LMBProcess: @unchecked Sendable {
         process.standardOutput = o
         process.standardError = e
         process.standardInput = stdin
-        o.fileHandleForReading.readabilityHandler = { [weak self] h in let d = h.availableData; self?.append(d, toErr: false) }
-        e.fileHandleForReading.readabilityHandler = { [weak self] h in let d = h.availableData; self?.append(d, toErr: true) }
+        o.fileHandleForReading.readabilityHandler = { [weak self] h in self?.received(h, toErr: false) }
+        e.fileHandleForReading.readabilityHandler = { [weak self] h in self?.received(h, toErr: true) }
+        process.terminationHandler = { [weak self] _ in self?.signal { $0.exited = true } }
         try process.run()
     }
 
-    private func append(_ d: Data, toErr: Bool) {
-        lock.lock(); defer { lock.unlock() }
-        if toErr { err.append(d) } else { out.append(d) }
+    private func received(_ handle: FileHandle, toErr: Bool) {
+        let d = handle.availableData
+        if d.isEmpty { handle.readabilityHandler = nil }   // end of file: the pipe is closed
+        signal { me in
+            if d.isEmpty { me.closedPipes += 1 } else if toErr { me.err.append(d) } else { me.out.append(d) }
+        }
     }
 
-    var stderrText: String { lock.lock(); defer { lock.unlock() }; return String(decoding: err, as: UTF8.self) }
-    var stdoutText: String { lock.lock(); defer { lock.unlock() }; return String(decoding: out, as: UTF8.self) }
+    private func signal(_ change: (LMBProcess) -> Void) {
+        condition.lock()
+        change(self)
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// Blocks (off the cooperative pool) until `done` holds or the deadline passes; true when it held.
+    private func wait(until deadline: Date, _ done: @escaping @Sendable (LMBProcess) -> Bool) async -> Bool {
+        await withCheckedContinuation { c in
+            DispatchQueue.global().async {
+                self.condition.lock()
+                while !done(self) && self.condition.wait(until: deadline) {}
+                let held = done(self)
+                self.condition.unlock()
+                c.resume(returning: held)
+            }
+        }
+    }
+
+    var stderrText: String { condition.lock(); defer { condition.unlock() }; return String(decoding: err, as: UTF8.self) }
+    var stdoutText: String { condition.lock(); defer { condition.unlock() }; return String(decoding: out, as: UTF8.self) }
 
     /// Waits until stderr matches, returning the first match of the pattern.
     func waitForStderr(_ pattern: String, timeout: TimeInterval = 60) async throws -> String {
         let regex = try NSRegularExpression(pattern: pattern)
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            let text = stderrText
+        nonisolated(unsafe) var found: String?
+        let matched = await wait(until: Date().addingTimeInterval(timeout)) { me in
+            let text = String(decoding: me.err, as: UTF8.self)
             if let m = regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)), let r = Range(m.range, in: text) {
-                return String(text[r])
+                found = String(text[r])
+                return true
             }
-            try await Task.sleep(nanoseconds: 50_000_000)
+            return false
         }
-        throw E2EError.timeout("stderr never matched \(pattern): \(stderrText)")
+        guard matched, let found else { throw E2EError.timeout("stderr never matched \(pattern): \(stderrText)") }
+        return found
     }
 
     func write(_ line: String) { stdin.fileHandleForWriting.write(Data((line + "\n").utf8)) }
 
+    /// Waits for the process to end and both pipes to close, then gives its output.
     func finish(timeout: TimeInterval = 30) async throws -> LMBRun {
-        let deadline = Date().addingTimeInterval(timeout)
-        while process.isRunning && Date() < deadline { try await Task.sleep(nanoseconds: 50_000_000) }
-        if process.isRunning { process.terminate(); throw E2EError.timeout("lmb did not finish: \(stderrText)") }
-        try await Task.sleep(nanoseconds: 100_000_000)   // let the pipes drain
+        let ended = await wait(until: Date().addingTimeInterval(timeout)) { $0.exited && $0.closedPipes == 2 }
+        if !ended {
+            process.terminate()
+            throw E2EError.timeout("lmb did not finish: \(stderrText)")
+        }
         return LMBRun(status: process.terminationStatus, stdout: stdoutText, stderr: stderrText)
+    }
+}
+
+extension E2E {
+    /// Waits for a state to hold (a file written, a row in a state), checking it every few milliseconds.
+    static func waitUntil(timeout: TimeInterval = 30, _ what: String, _ holds: () async throws -> Bool) async throws {
+        let deadline = Date().addingTimeInterval(timeout)
+        while try await !holds() {
+            guard Date() < deadline else { throw E2EError.timeout("never: \(what)") }
+            await Task.yield()
+            try await Task.sleep(nanoseconds: 10_000_000)
+        }
+    }
+
+    /// The port a `lmb sandbox --port-file` wrote, once it has written it.
+    static func portFile(_ path: String) async throws -> String {
+        var port = ""
+        try await waitUntil("the sandbox writes \(path)") {
+            port = (try? String(contentsOfFile: path, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+            return !port.isEmpty
+        }
+        return port
+    }
+}
+
+/// A random number generator whose seed a failing test prints, and `LMB_TEST_SEED` replays.
+struct SeededGenerator: RandomNumberGenerator {
+    private var state: UInt64
+    let seed: UInt64
+
+    init(_ test: String) {
+        seed = ProcessInfo.processInfo.environment["LMB_TEST_SEED"].flatMap(UInt64.init) ?? UInt64.random(in: 1...UInt64.max >> 1)
+        state = seed
+        print("\(test): random seed \(seed) (replay with LMB_TEST_SEED=\(seed))")
+    }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E3779B97F4A7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58476D1CE4E5B9
+        z = (z ^ (z >> 27)) &* 0x94D049BB133111EB
+        return z ^ (z >> 31)
     }
 }
 

@@ -183,8 +183,8 @@ struct AccountingDepthTests {
         #expect(sales.count == 2)
         #expect(sales.contains { $0.description.hasPrefix("Amazon.com SKU-2 sales") && $0.amountMinor == 4550 })
         let store = try Store.open(home: try temporaryHome())
-        _ = try store.importFile(path: path, mapping: mapping)
-        let stored = try store.book(try #require(try store.settlement(id: "10000000001")), mapping: mapping)
+        _ = try Importer(store: store).importFile(path: path).first!
+        let stored = try Booking(store: store, mapping: mapping).book(try #require(try store.settlement(id: "10000000001")))
         #expect(stored.postings == r.postings)
         var byMarket = Mapping.defaults
         byMarket.grouping = .marketplace

@@ -17,7 +17,7 @@ struct SamplesConformanceTests {
     @Test("every Amazon file imports, adds up, and previews to the deposit as the right document", arguments: amazonFiles)
     func sample(path: String) throws {
         let store = try Store.open(home: try temporaryHome())
-        guard case .imported(let parsed) = try store.importFile(path: path, mapping: .defaults) else {
+        guard case .imported(let parsed) = try Importer(store: store).importFile(path: path).first! else {
             Issue.record("not imported"); return
         }
         let result = Ledger(mapping: .defaults).book(header: parsed.header, marketplace: parsed.marketplace, groups: parsed.groups)

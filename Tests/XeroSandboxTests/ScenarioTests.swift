@@ -132,7 +132,7 @@ struct ScenarioTests {
     func slow() async throws {
         let f = try await SandboxFixture()
         let t = try await f.connect()
-        try await f.scenario(.slow, ["delay_seconds": 4])
+        try await f.scenario(.slow, ["delay_seconds": 600])   // far past the client's 1 s: no race
         // Whole seconds: FoundationNetworking rounds a request timeout down.
         await #expect(throws: (any Error).self) { _ = try await f.api("GET", "Organisation", token: t.access, timeout: 1) }
     }

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 
 /// What a support team asks for when a send fails — settlement ids, Xero's exact messages, the events that led
 /// to them, versions, the check results — with every token, secret and Authorization header removed.
@@ -7,30 +6,19 @@ public enum SupportBundle {
     public static func make(home: LMBHome, report: DiagnosisReport, settlementID: String?) throws -> JSON {
         let store = try Store.open(home: home)
         let events = try store.events().filter { settlementID == nil || $0.settlementID == nil || $0.settlementID == settlementID }
-        let failures = try store.dbQueue.read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT settlement_id, message, detail, at FROM event WHERE kind = 'send_attempt' ORDER BY id
-                """)
-        }
-        var lastBySettlement: [String: Row] = [:]
-        for row in failures { lastBySettlement[row["settlement_id"]] = row }
-        var uname = utsname()
-        _ = Glibc.uname(&uname)
-        let system = withUnsafeBytes(of: &uname.sysname) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-        let release = withUnsafeBytes(of: &uname.release) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        let attempts = try store.lastSendAttempts().filter { settlementID == nil || $0.settlementID == settlementID }
         let bundle = JSON.object([
             ("generatedAt", .string(Store.now())),
             ("lmbVersion", .string(LMBVersion.current)),
             ("libcurlVersion", .string(CurlTransport.libcurlVersion)),
-            ("system", .string("\(system) \(release)")),
+            ("system", .string(Platform.systemName())),
             ("focus", .optional(settlementID)),
             ("verdict", .string(report.verdict.rawValue)),
             ("checks", .array(report.checks.map(checkJSON))),
             ("runbook", .array(report.runbook.map(JSON.string))),
-            ("settlements", .array(lastBySettlement.keys.sorted().filter { settlementID == nil || $0 == settlementID }.map { id in
-                let row = lastBySettlement[id]!
-                return .object([("id", .string(id)), ("lastAttemptAt", .string(row["at"])), ("message", .string(row["message"])),
-                                ("detail", (row["detail"] as String?).flatMap { try? JSON.parse($0) } ?? .null)])
+            ("settlements", .array(attempts.map { a in
+                .object([("id", .optional(a.settlementID)), ("lastAttemptAt", .string(a.at)), ("message", .string(a.message)),
+                         ("detail", a.detail.flatMap { try? JSON.parse($0) } ?? .null)])
             })),
             ("events", .array(events.map { e in
                 .object([("at", .string(e.at)), ("kind", .string(e.kind)), ("settlement", .optional(e.settlementID)),
@@ -47,9 +35,7 @@ public enum SupportBundle {
 
     /// Every secret lmb holds: stored tokens and the client secret.
     static func secrets(store: Store, home: LMBHome) throws -> [String] {
-        var out = try store.dbQueue.read { db in
-            try Row.fetchAll(db, sql: "SELECT access_token, refresh_token FROM credential").flatMap { [$0["access_token"], $0["refresh_token"]] as [String?] }.compactMap { $0 }
-        }
+        var out = try store.storedTokens()
         if let secret = try? LMBConfig.clientSecret(home: home) { out.append(secret) }
         return out.filter { $0.count >= 8 }
     }

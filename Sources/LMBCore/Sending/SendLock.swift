@@ -8,7 +8,7 @@ public final class SendLock {
     public init(home: LMBHome, wait: TimeInterval) throws {
         try home.ensureExists()
         let path = home.url.appendingPathComponent("send.lock").path
-        let fd = Glibc.open(path, O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
+        let fd = Platform.openFile(path, O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw LMBError.io("cannot open \(path): \(String(cString: strerror(errno)))") }
         let deadline = Date().addingTimeInterval(wait)
         while flock(fd, LOCK_EX | LOCK_NB) != 0 {

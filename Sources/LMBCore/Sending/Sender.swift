@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 
 /// What happened to one settlement in a send run.
 public struct SendResult: Sendable {
@@ -23,12 +22,14 @@ public struct SendResult: Sendable {
         self.failure = failure
     }
 
-    public var exitCode: Int32 {
+    public var exitStatus: ExitStatus {
         switch outcome {
-        case .sent, .skipped: return 0
-        case .failed: return failure?.exitCode ?? classification.exitCode
+        case .sent, .skipped: return .ok
+        case .failed: return (failure?.classification ?? classification).exitStatus
         }
     }
+
+    public var exitCode: Int32 { exitStatus.rawValue }
 }
 
 /// The exactly-once send: each document's idempotency key and body are recorded (state `sending`) before the
@@ -39,7 +40,11 @@ public struct Sender: Sendable {
     public let client: XeroClient
     public let mapping: Mapping
     public var status: String = "DRAFT"
+    /// Xero takes up to 50 documents in one request…
     public var batchSize = 50
+    /// …and refuses a request body over 3.5 MB, however few documents it holds.
+    public var maxBodyBytes = Sender.xeroMaxBodyBytes
+    public static let xeroMaxBodyBytes = 3_500_000
     /// Called with progress lines a person may want (waits, recoveries).
     public var log: @Sendable (String) -> Void = { _ in }
 
@@ -56,8 +61,28 @@ public struct Sender: Sendable {
         var settlementID: String
         var part: Int
         var invoiceNumber: String
+        var type: String
         var body: String      // one invoice, as JSON
         var key: String
+
+        init(settlementID: String, part: Int, invoiceNumber: String, type: String, body: String, key: String) {
+            self.settlementID = settlementID
+            self.part = part
+            self.invoiceNumber = invoiceNumber
+            self.type = type
+            self.body = body
+            self.key = key
+        }
+
+        init(_ p: StoredPosting) {
+            self.init(settlementID: p.settlementID, part: p.part, invoiceNumber: p.invoiceNumber, type: p.type, body: p.body,
+                      key: p.idempotencyKey ?? "")
+        }
+
+        var stored: StoredPosting {
+            StoredPosting(settlementID: settlementID, part: part, invoiceNumber: invoiceNumber, type: type, state: "sending", body: body,
+                          idempotencyKey: key, xeroInvoiceID: nil, xeroStatus: nil)
+        }
     }
 
     public static func idempotencyKey(settlementID: String, part: Int, body: String) -> String {
@@ -66,192 +91,264 @@ public struct Sender: Sendable {
 
     /// The settlements `send --all` takes: every one that has something left to send.
     public static func readySettlements(store: Store, mapping: Mapping) throws -> [String] {
+        let booking = Booking(store: store, mapping: mapping)
         return try store.allSettlements().filter { s in
-            let status = s.status(ledger: try store.book(s, mapping: mapping))
-            return status != .sent   // needs-mapping ones are reported (exit 65), never sent
+            try booking.status(s) != .sent   // needs-mapping ones are reported (exit 65), never sent
         }.map(\.header.id)
     }
 
-    public func send(_ ids: [String]) async throws -> [SendResult] {
-        var results: [String: SendResult] = [:]
-        var order: [String] = []
-        var toSend: [Document] = []
-        // 1. Recover documents an earlier run left in `sending`: is the invoice in Xero already?
-        let unsure = try store.dbQueue.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM posting WHERE state = 'sending' ORDER BY settlement_id, part")
-        }.map { Document(settlementID: $0["settlement_id"], part: $0["part"], invoiceNumber: $0["invoice_number"], body: $0["body"], key: $0["idempotency_key"] ?? "") }
-        var resend: [Document] = []
-        if !unsure.isEmpty {
-            var found: [String: XeroInvoice] = [:]
-            do {
-                for chunk in stride(from: 0, to: unsure.count, by: 40).map({ Array(unsure[$0..<min($0 + 40, unsure.count)]) }) {
-                    for inv in try await client.invoices(numbers: chunk.map(\.invoiceNumber)) where inv.Status != "DELETED" && inv.Status != "VOIDED" {
-                        if let n = inv.InvoiceNumber { found[n] = inv }
-                    }
-                }
-            } catch let failure as XeroFailure {
-                // Without knowing what Xero holds, nothing may be sent: report every target as failed.
-                return try ids.map { id in try fail(id, failure, attempted: false) }
-            }
-            for doc in unsure {
-                if let inv = found[doc.invoiceNumber], let invoiceID = inv.InvoiceID {
-                    try markSent(doc, invoiceID: invoiceID, status: inv.Status, recovered: true)
-                    log("settlement \(doc.settlementID): \(doc.invoiceNumber) was already in Xero (an earlier answer was lost); recorded as sent")
-                } else {
-                    resend.append(doc)   // the same body under the same key: Xero replays if it had it after all
-                }
-            }
+    /// Settlement ids must name imported settlements: a usage error, found before anything talks to Xero.
+    public static func checkImported(_ ids: [String], store: Store) throws {
+        let unknown = try ids.filter { try store.settlement(id: $0) == nil }
+        guard unknown.isEmpty else {
+            throw LMBError.usage("no settlement \(unknown.joined(separator: ", ")) was ever imported; list the imported ones with: lmb settlements")
         }
-        // 2. What the organisation allows: its lock date (documents dated before it move to the first open day)
-        //    and its currencies (a settlement in another one is refused here, in lmb's words, not by Xero).
-        let facts: Store.OrganisationFacts
-        do { facts = try await client.refreshOrganisationFacts(store: store) } catch let failure as XeroFailure {
+    }
+
+    // MARK: The run, step by step
+
+    public func send(_ ids: [String]) async throws -> [SendResult] {
+        try Self.checkImported(ids, store: store)
+        let resend: [Document]
+        let facts: OrganisationFacts
+        do {
+            resend = try await recoverUnsureDocuments()
+            facts = try await readOrganisationFacts()
+        } catch let failure as XeroFailure {
+            // Without knowing what Xero holds, nothing may be sent: report every target as failed.
             return try ids.map { id in try fail(id, failure, attempted: false) }
         }
-        // 3. Decide, settlement by settlement.
-        for id in ids where results[id] == nil {
-            order.append(id)
-            guard let s = try store.settlement(id: id) else {
-                results[id] = SendResult(settlementID: id, outcome: .failed, classification: .config, message: "no such settlement; import it first (lmb import FILE)",
-                                         invoiceIDs: [], invoiceNumbers: [], failure: XeroFailure(.config, "no such settlement"))
+        var plan = try decide(ids, facts: facts, resend: resend)
+        try store.recordSending(plan.documents.map(\.stored))
+        let outcomes = try await post(plan.documents)
+        return try await summarise(&plan, outcomes)
+    }
+
+    /// Step 1: documents an earlier run left `sending` — is the invoice in Xero already? Those that are get
+    /// recorded as sent; the rest go again with the same body and key (Xero replays if it had it after all).
+    func recoverUnsureDocuments() async throws -> [Document] {
+        let unsure = try store.unsurePostings().map(Document.init)
+        guard !unsure.isEmpty else { return [] }
+        var found: [String: XeroInvoice] = [:]
+        for chunk in stride(from: 0, to: unsure.count, by: 40).map({ Array(unsure[$0..<min($0 + 40, unsure.count)]) }) {
+            for inv in try await client.invoices(numbers: chunk.map(\.invoiceNumber)) where inv.Status != "DELETED" && inv.Status != "VOIDED" {
+                if let n = inv.InvoiceNumber { found[n] = inv }
+            }
+        }
+        var resend: [Document] = []
+        for doc in unsure {
+            if let inv = found[doc.invoiceNumber], let invoiceID = inv.InvoiceID {
+                try markSent(doc, invoiceID: invoiceID, status: inv.Status, recovered: true)
+                log("settlement \(doc.settlementID): \(doc.invoiceNumber) was already in Xero (an earlier answer was lost); recorded as sent")
+            } else {
+                resend.append(doc)
+            }
+        }
+        return resend
+    }
+
+    /// Step 2: what the organisation allows — its lock date (documents dated before it move to the first open
+    /// day) and its currencies — kept in the store so preview can show what send will do.
+    func readOrganisationFacts() async throws -> OrganisationFacts {
+        let facts = try await client.organisationFacts()
+        try store.saveOrganisationFacts(tenantID: client.connection.tenantID, facts)
+        return facts
+    }
+
+    /// What step 3 decided: results already known (skipped, refused before sending) and the documents to post.
+    struct Plan {
+        var order: [String] = []
+        var results: [String: SendResult] = [:]
+        var documents: [Document] = []
+    }
+
+    /// Step 3: settlement by settlement, refuse what Xero would refuse (currency, mapping, size) in lmb's words,
+    /// skip what was sent, and build the documents still to send.
+    func decide(_ ids: [String], facts: OrganisationFacts, resend: [Document]) throws -> Plan {
+        var plan = Plan()
+        let booking = Booking(store: store, mapping: mapping)
+        for id in ids where plan.results[id] == nil && !plan.order.contains(id) {
+            plan.order.append(id)
+            guard let s = try store.settlement(id: id) else { continue }   // checked before the run
+            if let refusal = currencyRefusal(s, facts) {
+                plan.results[id] = try fail(id, refusal, attempted: false)
                 continue
             }
-            if !facts.currencies.isEmpty && !facts.currencies.contains(s.header.currency) {
-                let f = XeroFailure(.validationFailed, "the organisation has no \(s.header.currency) currency enabled (it has \(facts.currencies.joined(separator: ", "))); nothing was sent",
-                                    validationErrors: ["Organisation is not subscribed to currency \(s.header.currency)"],
-                                    evidence: ["GET /Currencies does not list \(s.header.currency)"])
-                results[id] = try fail(id, f, attempted: false)
-                continue
-            }
-            let booked = try store.book(s, mapping: mapping, tenant: client.connection.tenantID)
+            let booked = try booking.book(s, tenant: client.connection.tenantID)
             if booked.needsMapping {
                 let f = XeroFailure(.validationFailed, "needs mapping: \(booked.unmapped.count) combination(s) match no rule; nothing was sent",
                                     validationErrors: ["needs mapping"])
-                results[id] = try fail(id, f, attempted: false)
+                plan.results[id] = try fail(id, f, attempted: false)
                 continue
             }
-            let rows = try store.dbQueue.read { db in
-                try Row.fetchAll(db, sql: "SELECT * FROM posting WHERE settlement_id = ? ORDER BY part", arguments: [id])
-            }
-            let sent = rows.filter { ($0["state"] as String) == "sent" }
-            if !sent.isEmpty && sent.count == rows.count && resend.allSatisfy({ $0.settlementID != id }) {
-                results[id] = SendResult(settlementID: id, outcome: .skipped, classification: .ok,
-                                         message: "already sent: \(sent.map { "\($0["invoice_number"] as String) (InvoiceID \($0["xero_invoice_id"] as String? ?? "?"))" }.joined(separator: ", ")); it is never posted twice",
-                                         invoiceIDs: sent.compactMap { $0["xero_invoice_id"] }, invoiceNumbers: sent.map { $0["invoice_number"] })
+            try store.forgetFailedParts(settlementID: id, keeping: Set(booked.postings.map(\.part)))
+            let stored = try store.postings(settlementID: id)
+            let sent = stored.filter { $0.state == "sent" }
+            if !sent.isEmpty && sent.count == stored.count && resend.allSatisfy({ $0.settlementID != id }) {
+                plan.results[id] = SendResult(settlementID: id, outcome: .skipped, classification: .ok,
+                                              message: "already sent: \(sent.map { "\($0.invoiceNumber) (InvoiceID \($0.xeroInvoiceID ?? "?"))" }.joined(separator: ", ")); it is never posted twice",
+                                              invoiceIDs: sent.compactMap(\.xeroInvoiceID), invoiceNumbers: sent.map(\.invoiceNumber))
                 continue
             }
-            let sentParts = Set(sent.map { $0["part"] as Int })
+            let sentParts = Set(sent.map(\.part))
+            var documents: [Document] = []
             for posting in booked.postings where !sentParts.contains(posting.part) {
                 if let pending = resend.first(where: { $0.settlementID == id && $0.part == posting.part }) {
-                    toSend.append(pending)
+                    documents.append(pending)
                     continue
                 }
                 let body = posting.xeroInvoice(status: status).rendered(pretty: false)
-                toSend.append(Document(settlementID: id, part: posting.part, invoiceNumber: posting.invoiceNumber, body: body,
-                                       key: Self.idempotencyKey(settlementID: id, part: posting.part, body: body)))
+                documents.append(Document(settlementID: id, part: posting.part, invoiceNumber: posting.invoiceNumber, type: posting.type.rawValue,
+                                          body: body, key: Self.idempotencyKey(settlementID: id, part: posting.part, body: body)))
             }
-        }
-        for doc in resend where !order.contains(doc.settlementID) {
-            order.append(doc.settlementID)
-            toSend.append(doc)
-        }
-        // 4. Record every document as `sending` before any request.
-        let recording = toSend
-        try await store.dbQueue.write { db in
-            for doc in recording {
-                let posting = try Row.fetchOne(db, sql: "SELECT state FROM posting WHERE settlement_id = ? AND part = ?", arguments: [doc.settlementID, doc.part])
-                if posting == nil {
-                    let type = (try? JSON.parse(doc.body))?["Type"]?.stringValue ?? "ACCREC"
-                    try db.execute(sql: """
-                        INSERT INTO posting (settlement_id, part, invoice_number, type, total_minor, body, state, idempotency_key, updated_at)
-                        VALUES (?,?,?,?,0,?,'sending',?,?)
-                        """, arguments: [doc.settlementID, doc.part, doc.invoiceNumber, type, doc.body, doc.key, Store.now()])
-                } else {
-                    try db.execute(sql: "UPDATE posting SET body = ?, idempotency_key = ?, state = 'sending', updated_at = ? WHERE settlement_id = ? AND part = ?",
-                                   arguments: [doc.body, doc.key, Store.now(), doc.settlementID, doc.part])
-                }
+            if let tooLarge = sizeRefusal(documents) {
+                plan.results[id] = try fail(id, tooLarge, attempted: false)
+                continue
             }
+            plan.documents += documents
         }
-        // 5. Send in batches, paced by Xero's remaining-calls header.
+        for doc in resend where !plan.order.contains(doc.settlementID) {
+            plan.order.append(doc.settlementID)
+            plan.documents.append(doc)
+        }
+        return plan
+    }
+
+    func currencyRefusal(_ s: StoredSettlement, _ facts: OrganisationFacts) -> XeroFailure? {
+        guard !facts.currencies.isEmpty, !facts.currencies.contains(s.header.currency) else { return nil }
+        return XeroFailure(.validationFailed, "the organisation has no \(s.header.currency) currency enabled (it has \(facts.currencies.joined(separator: ", "))); nothing was sent",
+                           validationErrors: ["Organisation is not subscribed to currency \(s.header.currency)"],
+                           evidence: ["GET /Currencies does not list \(s.header.currency)"])
+    }
+
+    /// A document that cannot fit one request alone is refused here, before Xero sees it.
+    func sizeRefusal(_ documents: [Document]) -> XeroFailure? {
+        guard let big = documents.first(where: { Self.requestBytes([$0]) > maxBodyBytes }) else { return nil }
+        let mb = { (n: Int) in String(format: "%.1f MB", Double(n) / 1_000_000) }
+        return XeroFailure(.tooLarge, "\(big.invoiceNumber) would be a \(mb(Self.requestBytes([big]))) request; Xero accepts at most \(mb(maxBodyBytes)) in one request; nothing was sent",
+                           evidence: ["\(big.body.utf8.count) bytes of JSON for one document; lmb splits batches by size but cannot split one document"])
+    }
+
+    /// Step 4: post the documents in batches that Xero accepts (≤ 50 documents, ≤ 3.5 MB), paced by Xero's
+    /// remaining-calls header. After a failure that is not about one document, the rest are not attempted.
+    func post(_ documents: [Document]) async throws -> [String: [(Document, Result<XeroInvoice, XeroFailure>)]] {
+        var outcomes: [String: [(Document, Result<XeroInvoice, XeroFailure>)]] = [:]
         var stop: XeroFailure?
-        var index = 0
-        var docOutcomes: [String: [(Document, Result<XeroInvoice, XeroFailure>)]] = [:]
-        while index < toSend.count {
-            let batch = Array(toSend[index..<min(index + batchSize, toSend.count)])
-            index += batch.count
+        for batch in Self.batches(documents, maxCount: batchSize, maxBytes: maxBodyBytes) {
             if let stop {
                 for doc in batch {
                     var f = stop
                     f.message = "not attempted: an earlier request failed (\(stop.message))"
-                    try markFailedIfUnanswered(doc, f, answered: true)
-                    docOutcomes[doc.settlementID, default: []].append((doc, .failure(f)))
+                    try recordRefusal(doc)
+                    outcomes[doc.settlementID, default: []].append((doc, .failure(f)))
                 }
                 continue
             }
-            if let remaining = await client.minuteRemaining, remaining < 2 {
-                let seconds = 61 - Int(Date().timeIntervalSince1970) % 60
-                log("pacing: Xero allows \(remaining) more call(s) this minute; waiting \(seconds) s")
-                try await Task.sleep(nanoseconds: UInt64(seconds) * 1_000_000_000)
-            }
-            let body = "{\"Invoices\":[" + batch.map(\.body).joined(separator: ",") + "]}"
-            let key = batch.count == 1 ? batch[0].key : "lmb-batch-" + String(SHA256.hex(batch.map(\.key).joined(separator: ",")).prefix(42))
+            try await paceForMinuteLimit()
             do {
-                let answered = try await client.putInvoices(Data(body.utf8), idempotencyKey: key, summarizeErrors: false)
+                let answered = try await client.putInvoices(Self.requestBody(batch), idempotencyKey: Self.batchKey(batch), summarizeErrors: false)
                 for doc in batch {
-                    let inv = answered.first { $0.InvoiceNumber == doc.invoiceNumber }
-                    if let inv, inv.HasErrors != true, let invoiceID = inv.InvoiceID {
-                        try markSent(doc, invoiceID: invoiceID, status: inv.Status, recovered: false)
-                        docOutcomes[doc.settlementID, default: []].append((doc, .success(inv)))
-                    } else {
-                        let messages = inv?.ValidationErrors?.compactMap(\.Message) ?? ["Xero's answer did not include \(doc.invoiceNumber)"]
-                        var f = XeroFailure(.validationFailed, messages.joined(separator: "; "), status: 200,
-                                            correlationID: await client.lastCorrelationID, validationErrors: messages,
-                                            evidence: ["HasErrors on the element for \(doc.invoiceNumber)"])
-                        if messages.contains(where: { $0.contains("must be unique") }), let existing = try? await client.invoices(numbers: [doc.invoiceNumber]).first,
-                           let invoiceID = existing.InvoiceID {
-                            // Xero already holds this number: it is this settlement, sent before. Record it; never post it twice.
-                            try markSent(doc, invoiceID: invoiceID, status: existing.Status, recovered: true)
-                            docOutcomes[doc.settlementID, default: []].append((doc, .success(existing)))
-                            continue
-                        }
-                        f.evidence.append("Xero refused the document; nothing was created for it")
-                        try markFailedIfUnanswered(doc, f, answered: true)
-                        docOutcomes[doc.settlementID, default: []].append((doc, .failure(f)))
-                    }
+                    let result = try await recordAnswer(doc, answered.first { $0.InvoiceNumber == doc.invoiceNumber })
+                    outcomes[doc.settlementID, default: []].append((doc, result))
                 }
             } catch let failure as XeroFailure {
                 // A definite refusal (4xx) created nothing; a lost or 5xx answer may have: leave those `sending`.
                 let answered = failure.status.map { $0 < 500 } ?? false
                 for doc in batch {
-                    try markFailedIfUnanswered(doc, failure, answered: answered)
-                    docOutcomes[doc.settlementID, default: []].append((doc, .failure(failure)))
+                    if answered { try recordRefusal(doc) }
+                    outcomes[doc.settlementID, default: []].append((doc, .failure(failure)))
                 }
                 if failure.classification != .validationFailed { stop = failure }
             }
         }
-        // 6. One result per settlement, one event per attempt.
-        for id in order where results[id] == nil {
-            let outcomes = docOutcomes[id] ?? []
-            let failures = outcomes.compactMap { if case .failure(let f) = $0.1 { return f } else { return nil } }
-            let invoices = outcomes.compactMap { if case .success(let i) = $0.1 { return i } else { return nil } }
-            let previouslySent = try store.dbQueue.read { db in
-                try Row.fetchAll(db, sql: "SELECT * FROM posting WHERE settlement_id = ? AND state = 'sent' ORDER BY part", arguments: [id])
-            }
-            if let f = failures.first {
-                results[id] = try fail(id, f, attempted: true)
-            } else {
-                let numbers = previouslySent.map { $0["invoice_number"] as String }
-                let ids = previouslySent.compactMap { $0["xero_invoice_id"] as String? }
-                results[id] = SendResult(settlementID: id, outcome: .sent, classification: .ok,
-                                         message: "sent as \(numbers.joined(separator: ", ")) (\(invoices.compactMap(\.Status).first ?? status))",
-                                         invoiceIDs: ids, invoiceNumbers: numbers)
-                try store.recordEvent(kind: "send_attempt", settlementID: id, message: "sent to Xero as \(numbers.joined(separator: ", "))",
-                                      detail: .object([("classification", .string("ok")), ("invoiceIds", .array(ids.map(JSON.string))),
-                                                       ("correlationId", .optional(await client.lastCorrelationID))]))
-            }
-        }
-        return order.compactMap { results[$0] }
+        return outcomes
     }
+
+    func paceForMinuteLimit() async throws {
+        guard let remaining = await client.minuteRemaining, remaining < 2 else { return }
+        let seconds = 61 - Int(Date().timeIntervalSince1970) % 60
+        log("pacing: Xero allows \(remaining) more call(s) this minute; waiting \(seconds) s")
+        try await Task.sleep(nanoseconds: UInt64(seconds) * 1_000_000_000)
+    }
+
+    /// One element of Xero's answer: created, or refused with its validation errors. An "Invoice # must be
+    /// unique" refusal means Xero holds this number already: it is this settlement, sent before; recorded, never posted twice.
+    func recordAnswer(_ doc: Document, _ inv: XeroInvoice?) async throws -> Result<XeroInvoice, XeroFailure> {
+        if let inv, inv.HasErrors != true, let invoiceID = inv.InvoiceID {
+            try markSent(doc, invoiceID: invoiceID, status: inv.Status, recovered: false)
+            return .success(inv)
+        }
+        let messages = inv?.ValidationErrors?.compactMap(\.Message) ?? ["Xero's answer did not include \(doc.invoiceNumber)"]
+        if messages.contains(where: { $0.contains("must be unique") }), let existing = try? await client.invoices(numbers: [doc.invoiceNumber]).first,
+           let invoiceID = existing.InvoiceID {
+            try markSent(doc, invoiceID: invoiceID, status: existing.Status, recovered: true)
+            return .success(existing)
+        }
+        let f = XeroFailure(.validationFailed, messages.joined(separator: "; "), status: 200,
+                            correlationID: await client.lastCorrelationID, validationErrors: messages,
+                            evidence: ["HasErrors on the element for \(doc.invoiceNumber)", "Xero refused the document; nothing was created for it"])
+        try recordRefusal(doc)
+        return .failure(f)
+    }
+
+    /// Step 5: one result per settlement, one event per attempt.
+    func summarise(_ plan: inout Plan, _ outcomes: [String: [(Document, Result<XeroInvoice, XeroFailure>)]]) async throws -> [SendResult] {
+        for id in plan.order where plan.results[id] == nil {
+            let results = outcomes[id] ?? []
+            let failures = results.compactMap { if case .failure(let f) = $0.1 { return f } else { return nil } }
+            let invoices = results.compactMap { if case .success(let i) = $0.1 { return i } else { return nil } }
+            if let f = failures.first {
+                plan.results[id] = try fail(id, f, attempted: true)
+                continue
+            }
+            let sent = try store.postings(settlementID: id).filter { $0.state == "sent" }
+            let numbers = sent.map(\.invoiceNumber)
+            let ids = sent.compactMap(\.xeroInvoiceID)
+            plan.results[id] = SendResult(settlementID: id, outcome: .sent, classification: .ok,
+                                          message: "sent as \(numbers.joined(separator: ", ")) (\(invoices.compactMap(\.Status).first ?? status))",
+                                          invoiceIDs: ids, invoiceNumbers: numbers)
+            try store.recordEvent(kind: "send_attempt", settlementID: id, message: "sent to Xero as \(numbers.joined(separator: ", "))",
+                                  detail: .object([("classification", .string("ok")), ("invoiceIds", .array(ids.map(JSON.string))),
+                                                   ("correlationId", .optional(await client.lastCorrelationID))]))
+        }
+        return plan.order.compactMap { plan.results[$0] }
+    }
+
+    // MARK: Request bodies
+
+    static func requestBody(_ batch: [Document]) -> Data {
+        Data(("{\"Invoices\":[" + batch.map(\.body).joined(separator: ",") + "]}").utf8)
+    }
+
+    static func requestBytes(_ batch: [Document]) -> Int {
+        "{\"Invoices\":[]}".utf8.count + batch.reduce(0) { $0 + $1.body.utf8.count } + max(0, batch.count - 1)
+    }
+
+    static func batchKey(_ batch: [Document]) -> String {
+        batch.count == 1 ? batch[0].key : "lmb-batch-" + String(SHA256.hex(batch.map(\.key).joined(separator: ",")).prefix(42))
+    }
+
+    /// Consecutive batches of at most `maxCount` documents whose request body stays within `maxBytes`.
+    /// A document too large alone still gets a batch of its own (decide() refuses those before this).
+    static func batches(_ documents: [Document], maxCount: Int, maxBytes: Int) -> [[Document]] {
+        var out: [[Document]] = []
+        var current: [Document] = []
+        var bytes = requestBytes([])
+        for doc in documents {
+            let added = doc.body.utf8.count + (current.isEmpty ? 0 : 1)
+            if !current.isEmpty && (current.count >= maxCount || bytes + added > maxBytes) {
+                out.append(current)
+                current = []
+                bytes = requestBytes([])
+            }
+            bytes += doc.body.utf8.count + (current.isEmpty ? 0 : 1)
+            current.append(doc)
+        }
+        if !current.isEmpty { out.append(current) }
+        return out
+    }
+
+    // MARK: Recording
 
     func fail(_ id: String, _ f: XeroFailure, attempted: Bool) throws -> SendResult {
         try store.recordEvent(kind: "send_attempt", settlementID: id, message: f.message, detail: .object([
@@ -264,22 +361,12 @@ public struct Sender: Sendable {
     }
 
     func markSent(_ doc: Document, invoiceID: String, status: String?, recovered: Bool) throws {
-        try store.dbQueue.write { db in
-            try db.execute(sql: "UPDATE posting SET state = 'sent', xero_invoice_id = ?, xero_status = ?, updated_at = ? WHERE settlement_id = ? AND part = ?",
-                           arguments: [invoiceID, status, Store.now(), doc.settlementID, doc.part])
-            if recovered {
-                try Store.recordEvent(db, kind: "recovered", settlementID: doc.settlementID,
-                                      message: "\(doc.invoiceNumber) found in Xero (InvoiceID \(invoiceID)); recorded as sent without sending again")
-            }
-        }
+        try store.markSent(settlementID: doc.settlementID, part: doc.part, invoiceNumber: doc.invoiceNumber, invoiceID: invoiceID,
+                           xeroStatus: status, recovered: recovered)
     }
 
-    /// A refusal Xero answered created nothing: the document may be sent again. An unanswered one stays `sending`.
-    func markFailedIfUnanswered(_ doc: Document, _ f: XeroFailure, answered: Bool) throws {
-        guard answered else { return }
-        try store.dbQueue.write { db in
-            try db.execute(sql: "UPDATE posting SET state = 'failed', updated_at = ? WHERE settlement_id = ? AND part = ? AND state = 'sending'",
-                           arguments: [Store.now(), doc.settlementID, doc.part])
-        }
+    /// Xero answered with a refusal, so nothing was created: the document may be sent again.
+    func recordRefusal(_ doc: Document) throws {
+        try store.markRefused(settlementID: doc.settlementID, part: doc.part)
     }
 }

@@ -99,29 +99,25 @@ public struct EtsyStatementParser {
     }
 
     func payout(_ rows: [Row]) throws -> Payout {
-        let deposit = rows.first { $0.depositMinor != nil }!
+        guard let deposit = rows.first(where: { $0.depositMinor != nil }), let depositMinor = deposit.depositMinor,
+              let first = rows.first, let last = rows.last else {
+            throw fail(nil, "a payout without a deposit")
+        }
         let currency = deposit.currency
-        let id = "etsy-\(deposit.date.description.replacingOccurrences(of: "-", with: ""))-\(deposit.depositMinor!)"
-        var sums: [String: SettlementGroup] = [:]
+        let id = "etsy-\(deposit.date.description.replacingOccurrences(of: "-", with: ""))-\(depositMinor)"
+        var totals = GroupTotals()
         var transactions: Int64 = 0
         for r in rows where r.depositMinor == nil {
-            let g = SettlementGroup(transactionType: r.type, amountType: "Etsy", amountDescription: Self.describe(r.title),
-                                    month: r.date.monthKey, amountMinor: 0, count: 0)
-            let key = "\(g.transactionType)|\(g.amountDescription)|\(g.month)"
-            var s = sums[key] ?? g
-            s.amountMinor += r.netMinor
-            s.count += 1
-            sums[key] = s
+            totals.add(transactionType: r.type, amountType: "Etsy", amountDescription: Self.describe(r.title), date: r.date, amount: r.netMinor)
             transactions += r.netMinor
         }
         // What Etsy held back or released: the payout's rows and its deposit differ by exactly this.
-        let carried = deposit.depositMinor! - transactions
-        sums["balance"] = SettlementGroup(transactionType: "Deposit", amountType: "Etsy", amountDescription: "Etsy balance carried",
-                                          month: deposit.date.monthKey, amountMinor: carried, count: 1)
+        totals.add(transactionType: "Deposit", amountType: "Etsy", amountDescription: "Etsy balance carried", date: deposit.date,
+                   amount: depositMinor - transactions)
         let hash = SHA256.hex(rows.map(\.raw).joined(separator: "\n"))
-        let header = SettlementHeader(id: id, format: .etsy, currency: currency, startDate: rows.first!.date, endDate: rows.last!.date,
-                                      depositDate: deposit.date, totalMinor: deposit.depositMinor!)
-        let groups = sums.values.sorted { ($0.month, $0.transactionType, $0.amountDescription) < ($1.month, $1.transactionType, $1.amountDescription) }
+        let header = SettlementHeader(id: id, format: .etsy, currency: currency, startDate: first.date, endDate: last.date,
+                                      depositDate: deposit.date, totalMinor: depositMinor)
+        let groups = totals.groups()
         let parsed = ParsedSettlement(header: header, marketplace: "Etsy", groups: groups, rowCount: rows.count - 1,
                                       encoding: "utf-8", decimalMark: ".", dateOrder: nil, contentHash: hash)
         return Payout(settlement: parsed, rows: rows.filter { $0.depositMinor == nil })

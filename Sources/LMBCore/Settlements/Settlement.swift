@@ -86,4 +86,7 @@ public struct SettlementFileError: Error, Sendable, Equatable, CustomStringConve
         if let line { return "\(file):\(line): \(message)" }
         return "\(file): \(message)"
     }
+
+    /// 66 for a file that cannot be opened as a regular file; 65 for its contents.
+    public var exitStatus: ExitStatus { kind == .notFound ? .noInput : .dataError }
 }

@@ -53,14 +53,16 @@ public enum LMBError: Error, CustomStringConvertible, Equatable {
         }
     }
 
-    public var exitCode: Int32 {
+    public var exitStatus: ExitStatus {
         switch self {
-        case .usage: return 64
-        case .data: return 65
-        case .notFound: return 66
-        case .config: return 78
-        case .temporary: return 75
-        case .io: return 74
+        case .usage: return .usage
+        case .data: return .dataError
+        case .notFound: return .noInput
+        case .config: return .config
+        case .temporary: return .temporary
+        case .io: return .ioError
         }
     }
+
+    public var exitCode: Int32 { exitStatus.rawValue }
 }

@@ -4,7 +4,8 @@ import GRDBSQLite
 
 /// The SQLite store: settlements, every transaction row, the groups the ledger books from, postings and events.
 public final class Store: @unchecked Sendable {
-    public let dbQueue: DatabaseQueue
+    /// Only Store/ runs SQL: everything else asks through named methods.
+    let dbQueue: DatabaseQueue
     public let path: String
     /// The organisation's lock date and currencies by tenant, read once per process (commands book many
     /// settlements in a loop); saving new facts replaces them.
@@ -15,8 +16,8 @@ public final class Store: @unchecked Sendable {
         self.path = path
         if !FileManager.default.fileExists(atPath: path) {
             // Create it 0600 before SQLite does, so it is never readable by others, not even for a moment.
-            let fd = Glibc.open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0o600)
-            guard fd >= 0 else { throw LMBError.io("cannot create the store at \(path): \(String(cString: strerror(errno)))") }
+            let fd = Platform.openFile(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0o600)
+            guard fd >= 0 else { throw LMBError.io("cannot create the store at \(path): \(Platform.errnoText)") }
             close(fd)
         }
         try LMBHome.checkPrivate(path)
@@ -142,37 +143,14 @@ public final class Store: @unchecked Sendable {
                 ALTER TABLE xero_connection ADD COLUMN currencies TEXT;
                 """)
         }
-        return m
-    }
-
-    // MARK: Events
-
-    public static func now() -> String {
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return f.string(from: Date())
-    }
-
-    public static func recordEvent(_ db: Database, kind: String, settlementID: String?, message: String, detail: JSON? = nil) throws {
-        try db.execute(sql: "INSERT INTO event (at, kind, settlement_id, message, detail) VALUES (?, ?, ?, ?, ?)",
-                       arguments: [now(), kind, settlementID, message, detail?.rendered(pretty: false)])
-    }
-
-    public struct Event: Sendable, Equatable {
-        public var id: Int64
-        public var at: String
-        public var kind: String
-        public var settlementID: String?
-        public var message: String
-        public var detail: String?
-    }
-
-    public func events(settlementID: String? = nil) throws -> [Event] {
-        try dbQueue.read { db in
-            let rows = try Row.fetchAll(db, sql: settlementID == nil
-                ? "SELECT * FROM event ORDER BY id"
-                : "SELECT * FROM event WHERE settlement_id = ? ORDER BY id", arguments: settlementID.map { [$0] } ?? [])
-            return rows.map { Event(id: $0["id"], at: $0["at"], kind: $0["kind"], settlementID: $0["settlement_id"], message: $0["message"], detail: $0["detail"]) }
+        m.registerMigration("v4-postings-at-send") { db in
+            // Postings are written when a send records them, never at import: a pending row only went stale
+            // when the mapping changed, and its total was never read.
+            try db.execute(sql: """
+                DELETE FROM posting WHERE state = 'pending';
+                ALTER TABLE posting DROP COLUMN total_minor;
+                """)
         }
+        return m
     }
 }

@@ -34,7 +34,7 @@ public struct OAuthClient: Sendable {
         var i = hex.startIndex
         while i < hex.endIndex {
             let j = hex.index(i, offsetBy: 2)
-            out.append(UInt8(hex[i..<j], radix: 16)!)
+            out.append(UInt8(hex[i..<j], radix: 16) ?? 0)
             i = j
         }
         return out
@@ -170,7 +170,7 @@ public final class RedirectListener: @unchecked Sendable {
             var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
             let ready = poll(&p, 1, Int32(min(left, 1) * 1000))
             if ready <= 0 { continue }
-            let client = Glibc.accept(fd, nil, nil)
+            let client = Platform.acceptConnection(fd)
             guard client >= 0 else { continue }
             defer { close(client) }
             var buffer = [UInt8](repeating: 0, count: 16384)

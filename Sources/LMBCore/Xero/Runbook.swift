@@ -29,6 +29,16 @@ public enum Runbook {
             return ["Run `lmb connect --client-id <your app's client id>` and sign in as a Xero user with the Standard or Adviser role.", again]
         case .config:
             return ["Fix the configuration named above (lmb's config.json, LMB_XERO_* environment variables, or the client_secret file).", again]
+        case .notFound:
+            return ["Xero answered 404 at the address lmb used. Unless you point lmb at the sandbox, unset LMB_XERO_BASE_URL and remove xero_base_url from config.json.",
+                    "Run `lmb diagnose`; if it passes and this persists, Xero has changed its API: update lmb.", again]
+        case .tooLarge:
+            return ["The document is larger than Xero accepts in one request (3.5 MB). Group lines by category (remove \"grouping\": \"sku\" from mapping.json), which keeps a settlement to a few dozen lines.",
+                    again]
+        case .requestRejected:
+            return ["Xero rejected the form of the request (\(failure.status.map { "HTTP \($0)" } ?? "an unexpected answer")); sending it again unchanged will not help, so cron should not retry it.",
+                    "Check that nothing between lmb and Xero (a proxy) rewrites requests, and that lmb is up to date.",
+                    "Run `lmb diagnose --bundle FILE` and send the file to support; it holds Xero's exact answer and the correlation id."]
         case .validationFailed:
             var steps = failure.validationErrors.flatMap { validationFix($0, mapping: mapping) }
             if steps.isEmpty { steps = ["Fix what Xero names above, in the mapping (`lmb mapping init`, then edit mapping.json) or in Xero."] }

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 
 /// Hands out access tokens, refreshing them before they expire. A refresh runs inside an exclusive SQLite
 /// transaction that first re-reads the tokens, so two lmb processes never both rotate the same refresh token,
@@ -22,31 +21,13 @@ public struct TokenManager: Sendable {
     /// A usable access token for the credential. `rejected`: a token Xero just refused as expired, to be replaced
     /// unless another process already did.
     public func accessToken(credentialID: Int64, rejected: String? = nil) throws -> String {
-        try store.dbQueue.writeWithoutTransaction { db in
-            var result = ""
-            try db.inTransaction(.exclusive) {
-                guard let row = try Row.fetchOne(db, sql: "SELECT * FROM credential WHERE id = ?", arguments: [credentialID]) else {
-                    throw XeroFailure(.notConnected, "the connection's credentials are gone; run: lmb connect")
-                }
-                let c = StoredCredential.from(row)
-                if let token = c.accessToken, token != rejected, let expiry = c.accessExpiresAt, expiry.timeIntervalSinceNow > margin {
-                    result = token
-                    return .commit
-                }
-                let tokens = try obtain(c)
-                let now = Date()
-                try db.execute(sql: """
-                    UPDATE credential SET access_token = ?, access_expires_at = ?, refresh_token = COALESCE(?, refresh_token),
-                        refresh_issued_at = CASE WHEN ? IS NULL THEN refresh_issued_at ELSE ? END, updated_at = ? WHERE id = ?
-                    """, arguments: [tokens.accessToken, now.timeIntervalSince1970 + Double(tokens.expiresIn), tokens.refreshToken,
-                                     tokens.refreshToken, now.timeIntervalSince1970, Store.now(), credentialID])
-                try Store.recordEvent(db, kind: "token_refresh", settlementID: nil,
-                                      message: c.kind == .clientCredentials ? "new access token (client credentials)" : "refreshed the access token; the refresh token rotated",
-                                      detail: .object([("credential", .int(credentialID)), ("reason", .string(rejected == nil ? "expiring" : "rejected as expired"))]))
-                result = tokens.accessToken
-                return .commit
+        try store.withCredentialLocked(credentialID) { c in
+            if let token = c.accessToken, token != rejected, let expiry = c.accessExpiresAt, expiry.timeIntervalSinceNow > margin {
+                return .use(token)
             }
-            return result
+            return .renewed(try obtain(c),
+                            event: c.kind == .clientCredentials ? "new access token (client credentials)" : "refreshed the access token; the refresh token rotated",
+                            reason: rejected == nil ? "expiring" : "rejected as expired")
         }
     }
 

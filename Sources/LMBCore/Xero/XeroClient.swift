@@ -38,9 +38,12 @@ public actor XeroClient {
     /// Sends one accounting API call; throws a classified `XeroFailure` for anything but 2xx.
     public func send(_ method: String, _ resource: String, query: [(String, String)] = [], body: Data? = nil,
                      idempotencyKey: String? = nil) async throws -> HTTPResponse {
-        var url = URLComponents(url: endpoints.accounting.appendingPathComponent(resource), resolvingAgainstBaseURL: false)!
-        if !query.isEmpty { url.queryItems = query.map { URLQueryItem(name: $0.0, value: $0.1) } }
-        return try await authorised(method: method, url: url.url!, body: body, idempotencyKey: idempotencyKey, tenantHeader: true)
+        var components = URLComponents(url: endpoints.accounting.appendingPathComponent(resource), resolvingAgainstBaseURL: false)
+        if !query.isEmpty { components?.queryItems = query.map { URLQueryItem(name: $0.0, value: $0.1) } }
+        guard let url = components?.url else {
+            throw XeroFailure(.config, "cannot build a URL for \(resource) from \(endpoints.accounting.absoluteString)")
+        }
+        return try await authorised(method: method, url: url, body: body, idempotencyKey: idempotencyKey, tenantHeader: true)
     }
 
     /// GET /connections with this connection's token.
@@ -173,14 +176,13 @@ public actor XeroClient {
         try JSONDecoder().decode(XeroCurrenciesEnvelope.self, from: try await send("GET", "Currencies").body).Currencies.map(\.Code)
     }
 
-    /// Reads the organisation's lock date and currencies, and remembers them so preview can show what send will do.
-    public func refreshOrganisationFacts(store: Store) async throws -> Store.OrganisationFacts {
+    /// The organisation's lock date and currencies, as lmb books by them. The caller keeps them (the client
+    /// answers; it never writes to the store).
+    public func organisationFacts() async throws -> OrganisationFacts {
         let org = try await organisation()
         var enabled = try await currencies()
         if let base = org.BaseCurrency, !enabled.contains(base) { enabled.append(base) }
-        let facts = Store.OrganisationFacts(lockDate: XeroOrganisation.day(org.PeriodLockDate), baseCurrency: org.BaseCurrency, currencies: enabled)
-        try store.saveOrganisationFacts(tenantID: connection.tenantID, lockDate: facts.lockDate, baseCurrency: facts.baseCurrency, currencies: enabled)
-        return facts
+        return OrganisationFacts(lockDate: XeroOrganisation.day(org.PeriodLockDate), baseCurrency: org.BaseCurrency, currencies: enabled)
     }
 
     public func invoices(numbers: [String]) async throws -> [XeroInvoice] {

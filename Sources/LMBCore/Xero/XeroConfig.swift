@@ -17,11 +17,9 @@ public struct XeroEndpoints: Sendable, Equatable {
 
     /// Every host's paths on one base URL; they do not collide.
     public static func single(base: URL) -> XeroEndpoints {
-        let root = base.absoluteString.hasSuffix("/") ? String(base.absoluteString.dropLast()) : base.absoluteString
-        return XeroEndpoints(
-            authorize: URL(string: root + "/identity/connect/authorize")!, token: URL(string: root + "/connect/token")!,
-            revocation: URL(string: root + "/connect/revocation")!, connections: URL(string: root + "/connections")!,
-            accounting: URL(string: root + "/api.xro/2.0")!)
+        func at(_ path: String) -> URL { base.appendingPathComponent(path) }
+        return XeroEndpoints(authorize: at("identity/connect/authorize"), token: at("connect/token"), revocation: at("connect/revocation"),
+                             connections: at("connections"), accounting: at("api.xro/2.0"))
     }
 }
 
@@ -112,7 +110,7 @@ extension Store {
     /// Writes a file readable by its owner only, atomically (temp file, then rename).
     public static func writePrivateFile(_ path: String, _ data: Data) throws {
         let tmp = path + ".tmp-\(getpid())"
-        let fd = Glibc.open(tmp, O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0o600)
+        let fd = Platform.openFile(tmp, O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw LMBError.io("cannot write \(path): \(String(cString: strerror(errno)))") }
         let ok = data.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) == $0.count }
         fsync(fd)

@@ -46,10 +46,17 @@ public enum XeroErrorClassifier {
             return failure(.rateLimited, "429 with X-Rate-Limit-Problem: \(problem)", retryAfter: Int(r.header("retry-after") ?? ""))
         case 503 where message.localizedCaseInsensitiveContains("offline") && message.localizedCaseInsensitiveContains("organisation"):
             return failure(.organisationOffline, "503 \"\(message)\"")
-        case 500...599:
-            return failure(.unavailable, "HTTP \(r.status)")
+        case 404:
+            return failure(.notFound, "HTTP 404: nothing at the address lmb used; a wrong LMB_XERO_BASE_URL, or an endpoint Xero no longer serves")
+        case 413:
+            return failure(.tooLarge, "HTTP 413: Xero accepts request bodies up to 3.5 MB")
+        case 500, 502, 503, 504:
+            return failure(.unavailable, "HTTP \(r.status): a server-side failure that usually passes")
+        case 300..<400:
+            return failure(.requestRejected, "HTTP \(r.status) redirect to \(r.header("location") ?? "?"): Xero's API does not redirect; the base URL is wrong or a proxy interferes")
         default:
-            return failure(.unavailable, "HTTP \(r.status)")
+            // 405, 406, 409, 415, 422, 501 and anything undocumented: the same request would fail the same way.
+            return failure(.requestRejected, "HTTP \(r.status): a status Xero's accounting API does not answer to a well-formed request; sending it again unchanged will not help")
         }
     }
 

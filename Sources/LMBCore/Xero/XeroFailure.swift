@@ -12,17 +12,26 @@ public enum XeroClassification: String, Sendable, CaseIterable, Codable {
     case network
     case notConnected = "not_connected"
     case config
+    /// 404: the address lmb used holds no such resource (a wrong base URL, or an endpoint Xero retired).
+    case notFound = "not_found"
+    /// 413: the request body is larger than Xero accepts (3.5 MB).
+    case tooLarge = "too_large"
+    /// 405, 406, 409, 415, 422, 501, a redirect or any other status Xero does not document for these calls:
+    /// the request's form is wrong, and sending it again unchanged will not help.
+    case requestRejected = "request_rejected"
 
-    /// sysexits: 77 a person must act; 75 cron may retry; 65 the data; 78 configuration.
-    public var exitCode: Int32 {
+    /// Through the one exit-code policy: only what can succeed later is temporary (75).
+    public var exitStatus: ExitStatus {
         switch self {
-        case .ok: return 0
-        case .permissionDenied, .staleConnection, .insufficientScope, .tokenExpired: return 77
-        case .rateLimited, .organisationOffline, .unavailable, .network: return 75
-        case .validationFailed: return 65
-        case .notConnected, .config: return 78
+        case .ok: return .ok
+        case .permissionDenied, .staleConnection, .insufficientScope, .tokenExpired: return .mustAct
+        case .rateLimited, .organisationOffline, .unavailable, .network: return .temporary
+        case .validationFailed, .tooLarge, .requestRejected: return .dataError
+        case .notConnected, .config, .notFound: return .config
         }
     }
+
+    public var exitCode: Int32 { exitStatus.rawValue }
 
     public var plainWords: String {
         switch self {
@@ -38,6 +47,9 @@ public enum XeroClassification: String, Sendable, CaseIterable, Codable {
         case .network: return "Xero could not be reached"
         case .notConnected: return "lmb is not connected to Xero"
         case .config: return "lmb's configuration is incomplete"
+        case .notFound: return "Xero has no such resource at the address lmb used"
+        case .tooLarge: return "the request is larger than Xero accepts"
+        case .requestRejected: return "Xero rejected the form of lmb's request"
         }
     }
 }

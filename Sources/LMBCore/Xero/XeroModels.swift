@@ -28,12 +28,9 @@ public struct XeroOrganisation: Codable, Sendable {
         guard let s = xeroDate else { return nil }
         if s.hasPrefix("/Date(") {
             let digits = s.dropFirst(6).prefix { $0.isNumber || $0 == "-" }
-            guard let ms = Double(digits) else { return nil }
-            let d = Date(timeIntervalSince1970: ms / 1000)
-            var cal = Calendar(identifier: .gregorian)
-            cal.timeZone = TimeZone(identifier: "UTC")!
-            let c = cal.dateComponents([.year, .month, .day], from: d)
-            return CalendarDate(year: c.year!, month: c.month!, day: c.day!)
+            // Whole days since 1970, in UTC: no calendar or time zone object, nothing to unwrap.
+            guard let ms = Double(digits), ms.isFinite, abs(ms) < 1e15 else { return nil }
+            return CalendarDate(daysSince1970: Int((ms / 86_400_000).rounded(.down)))
         }
         return CalendarDate(iso: String(s.prefix(10)))
     }

@@ -9,14 +9,15 @@ public struct XeroSession: Sendable {
     public let transport: any HTTPTransport
     public let clientSecret: String?
 
-    public init(home: LMBHome, transport: (any HTTPTransport)? = nil) throws {
+    public init(home: LMBHome, environment: [String: String] = ProcessInfo.processInfo.environment,
+                transport: (any HTTPTransport)? = nil) throws {
         self.home = home
-        let config = try LMBConfig.load(home: home)
+        let config = try LMBConfig.load(home: home, environment: environment)
         self.config = config
         self.store = try Store.open(home: home)
         self.endpoints = try config.endpoints()
         self.transport = transport ?? config.transport()
-        self.clientSecret = try LMBConfig.clientSecret(home: home)
+        self.clientSecret = try LMBConfig.clientSecret(home: home, environment: environment)
     }
 
     public var tokens: TokenManager {

@@ -13,8 +13,9 @@ struct ConnectOptions: ParsableArguments {
     @Flag(help: "Use the web-app flow: authorization code with the client secret instead of PKCE.")
     var webApp = false
 
-    @Option(help: ArgumentHelp("The organisation to connect, by name or tenant id, when the sign-in grants several.", valueName: "name|id"))
-    var tenant: String?
+    /// The organisation to connect, when the sign-in grants several.
+    @OptionGroup var tenantOption: TenantOption
+    var tenant: String? { tenantOption.tenant }
 
     @Option(help: ArgumentHelp("Port of the redirect listener on 127.0.0.1; must match the redirect URI registered with Xero (http://127.0.0.1:PORT/callback). Default 5555.", valueName: "port"))
     var port: UInt16?
@@ -27,6 +28,16 @@ struct ConnectOptions: ParsableArguments {
 
     @Option(help: "Seconds to wait for the sign-in to come back.")
     var timeout: Int = 300
+
+    func validate() throws {
+        if clientCredentials && webApp {
+            throw ValidationError("--client-credentials and --web-app are two different flows; choose one")
+        }
+        if clientCredentials && noBrowser {
+            throw ValidationError("--no-browser has no meaning with --client-credentials (no one signs in)")
+        }
+        if timeout <= 0 { throw ValidationError("--timeout must be a positive number of seconds") }
+    }
 
     func scopeList(config: LMBConfig) -> [String] {
         let chosen = scopes ?? config.scopes ?? "broad"
@@ -55,7 +66,7 @@ extension LMB {
         func run() async throws {
             try await runReportingAsync {
                 try await performConnect(global: global, options: options)
-                return 0
+                return .ok
             }
         }
     }
@@ -65,13 +76,13 @@ extension LMB {
             abstract: "Disconnect lmb from a Xero organisation.",
             discussion: "Deletes the connection in Xero (DELETE /connections/{id}), revokes the refresh token when no other organisation uses it, and forgets the tokens.")
         @OptionGroup var global: GlobalOptions
-        @Option(help: ArgumentHelp("The organisation, by name or tenant id (default: the default one).", valueName: "name|id"))
-        var tenant: String?
+        @OptionGroup var tenantOption: TenantOption
+        var tenant: String? { tenantOption.tenant }
 
         func run() async throws {
             try await runReportingAsync {
                 try await performDisconnect(global: global, tenant: tenant)
-                return 0
+                return .ok
             }
         }
     }
@@ -85,7 +96,7 @@ extension LMB {
 
         func run() async throws {
             try await runReportingAsync {
-                let session = try XeroSession(home: global.lmbHome)
+                let session = try global.context.session()
                 if (try? session.store.connection(tenant: options.tenant)) != nil {
                     do { try await performDisconnect(global: global, tenant: options.tenant) } catch let f as XeroFailure {
                         Terminal.err("note: the old connection could not be removed cleanly (\(f.message)); continuing")
@@ -94,20 +105,21 @@ extension LMB {
                 }
                 try await performConnect(global: global, options: options)
                 try session.store.recordEvent(kind: "reconnect", message: "reconnected")
-                return 0
+                return .ok
             }
         }
     }
 }
 
 func performConnect(global: GlobalOptions, options: ConnectOptions) async throws {
-    let home = global.lmbHome
-    var session = try XeroSession(home: home)
+    let ctx = global.context
+    let home = ctx.home
+    var session = try ctx.session()
     var config = session.config
     if let id = options.clientID, id != config.clientID {
         config.clientID = id
         try config.save(home: home)
-        session = try XeroSession(home: home)
+        session = try ctx.session()
     }
     guard let clientID = options.clientID ?? config.clientID else {
         throw XeroFailure(.config, "no client id: pass --client-id (from your app at developer.xero.com) or set LMB_XERO_CLIENT_ID")
@@ -136,7 +148,7 @@ func performConnect(global: GlobalOptions, options: ConnectOptions) async throws
         Terminal.err("Sign in to Xero as a user with the Standard or Adviser role, and allow access:\n  \(url.absoluteString)")
         let redirected: URL
         if let listener {
-            Browser.open(url)
+            Browser.open(url, context: ctx)
             Terminal.err("Waiting for Xero's redirect on \(redirectURI) (up to \(options.timeout) s)…")
             redirected = try await listener.waitForRedirect(path: "/callback", timeout: TimeInterval(options.timeout))
         } else {
@@ -186,7 +198,7 @@ func chooseTenant(_ available: [XeroConnectionInfo], requested: String?) throws 
 }
 
 func performDisconnect(global: GlobalOptions, tenant: String?) async throws {
-    let session = try XeroSession(home: global.lmbHome)
+    let session = try global.context.session()
     let connection = try session.store.connection(tenant: tenant)
     let client = session.client(for: connection)
     var notes: [String] = []
@@ -216,9 +228,8 @@ func performDisconnect(global: GlobalOptions, tenant: String?) async throws {
 
 enum Browser {
     /// Opens a URL where a desktop is available; silently does nothing elsewhere (the URL is printed anyway).
-    static func open(_ url: URL) {
-        let env = ProcessInfo.processInfo.environment
-        guard env["DISPLAY"] != nil || env["WAYLAND_DISPLAY"] != nil, env["LMB_NO_BROWSER"] == nil else { return }
+    static func open(_ url: URL, context: CommandContext) {
+        guard context.canOpenBrowser else { return }
         for opener in ["/usr/bin/xdg-open", "/usr/bin/open"] where FileManager.default.isExecutableFile(atPath: opener) {
             let p = Process()
             p.executableURL = URL(fileURLWithPath: opener)

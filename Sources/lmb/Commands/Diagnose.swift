@@ -11,7 +11,8 @@ extension LMB {
             the connection in /connections, the organisation, the connected user's role, the scopes, the mapping \
             against the organisation's accounts and tax rates, rate-limit headroom, and the last failed send of \
             each settlement. Prints the fix for the first failing check. Exit code: that of the worst finding \
-            (0 ok, 75 temporary, 77 a person must act, 78 configuration).
+            (0 ok, 64 a --settlement id never imported, 65 a document Xero would refuse, 75 temporary, 77 a person \
+            must act, 78 configuration).
             """)
 
         @OptionGroup var global: GlobalOptions
@@ -19,8 +20,7 @@ extension LMB {
         @Flag(help: "Do not talk to Xero: check only what is on this machine.")
         var offline = false
 
-        @Option(help: ArgumentHelp("The connected organisation, by name or tenant id.", valueName: "name|id"))
-        var tenant: String?
+        @OptionGroup var tenantOption: TenantOption
 
         @Option(help: ArgumentHelp("Focus on one settlement: Xero's exact error and the events that led to it.", valueName: "settlement-id"))
         var settlement: String?
@@ -30,8 +30,8 @@ extension LMB {
 
         func run() async throws {
             try await runReportingAsync {
-                let home = global.lmbHome
-                let report = await Diagnoser(home: home, tenant: tenant, offline: offline).run()
+                let home = global.context.home
+                let report = await Diagnoser(home: home, tenant: tenantOption.tenant, offline: offline).run()
                 if let bundle {
                     let json = try SupportBundle.make(home: home, report: report, settlementID: settlement)
                     try Store.writePrivateFile(bundle, Data((json.rendered() + "\n").utf8))
@@ -49,7 +49,7 @@ extension LMB {
                 } else if !(global.quiet && report.verdict == .ok) {
                     printReport(report)
                 }
-                return report.exitCode
+                return report.exitStatus
             }
         }
 
@@ -78,9 +78,9 @@ extension LMB {
         /// for the single JSON document on stdout.
         func printSettlement(_ id: String, home: LMBHome) throws -> JSON {
             let store = try Store.open(home: home)
-            guard let s = try store.settlement(id: id) else { throw LMBError.notFound("no settlement \(id); list them with: lmb settlements") }
+            guard let s = try store.settlement(id: id) else { throw LMBError.usage("no settlement \(id) was ever imported; list the imported ones with: lmb settlements") }
             let mapping = try Mapping.load(home: home.url)
-            let status = s.status(ledger: try store.book(s, mapping: mapping))
+            let status = try Booking(store: store, mapping: mapping).status(s)
             let events = try store.events().filter { $0.settlementID == id || ($0.settlementID == nil && $0.at >= s.importedAt) }
             let lastAttempt = events.last { $0.kind == "send_attempt" && $0.settlementID == id }
             let detail = lastAttempt?.detail.flatMap { try? JSON.parse($0) }

@@ -26,53 +26,50 @@ extension LMB {
         }
 
         func run() throws {
+            let ctx = global.context
             try runReporting {
-                let home = global.lmbHome
-                let mapping = try Mapping.load(home: home.url)
-                let store = try Store.open(home: home)
+                let mapping = try ctx.mapping()
+                let importer = Importer(store: try ctx.store())
                 var results: [JSON] = []
-                var worst: Int32 = 0
+                var statuses: [ExitStatus] = []
                 for file in files {
-                    let bar = ProgressBar(label: URL(fileURLWithPath: file).lastPathComponent, enabled: Terminal.stderrIsTTY && !global.json)
+                    let bar = ProgressBar(label: URL(fileURLWithPath: file).lastPathComponent, enabled: Terminal.stderrIsTTY && !ctx.json)
                     do {
-                        let outcomes = try store.importStatement(path: file, replace: replace, mapping: mapping, progress: bar.update)
+                        let outcomes = try importer.importFile(path: file, replace: replace, progress: bar.update)
                         bar.finish()
                         for outcome in outcomes {
-                        let (verb, parsed): (String, ParsedSettlement) = {
-                            switch outcome {
-                            case .imported(let p): return ("imported", p)
-                            case .replaced(let p): return ("replaced", p)
-                            case .unchanged(let p): return ("unchanged", p)
-                            }
-                        }()
-                        let ledger = Ledger(mapping: mapping).book(header: parsed.header, marketplace: parsed.marketplace, groups: parsed.groups)
-                        let status: SettlementStatus = ledger.needsMapping ? .needsMapping : .ready
-                        results.append(.object([
-                            ("file", .string(file)), ("outcome", .string(verb)), ("id", .string(parsed.header.id)),
-                            ("rows", .int(parsed.rowCount)), ("total", .money(parsed.header.totalMinor, exponent: parsed.header.currencyInfo.exponent)),
-                            ("currency", .string(parsed.header.currency)), ("status", .string(status.rawValue)),
-                        ]))
-                        if !global.json && !global.quiet {
-                            let h = parsed.header
-                            let what = verb == "unchanged" ? "already imported, nothing changed:" : "\(verb)"
-                            Terminal.out("\(what) settlement \(h.id) (\(parsed.marketplace), \(h.startDate) → \(h.endDate), \(parsed.rowCount) rows, total \(h.total))\(status == .needsMapping ? " — needs mapping: run 'lmb preview \(h.id)'" : "")")
+                            let (json, status) = describe(outcome, file: file, mapping: mapping, ctx: ctx)
+                            results.append(json)
+                            statuses.append(status)
                         }
-                        }
-                    } catch let error as SettlementFileError {
+                    } catch {
                         bar.finish()
-                        Terminal.error(error.description)
-                        results.append(.object([("file", .string(file)), ("outcome", .string("refused")), ("message", .string(error.description))]))
-                        worst = max(worst, error.kind == .notFound ? 66 : 65)
-                    } catch let error as LMBError {
-                        bar.finish()
-                        Terminal.error(error.description)
-                        results.append(.object([("file", .string(file)), ("outcome", .string("refused")), ("message", .string(error.description))]))
-                        worst = max(worst, error.exitCode)
+                        let status = try report(error)
+                        results.append(.object([("file", .string(file)), ("outcome", .string("refused")), ("message", .string("\(error)"))]))
+                        statuses.append(status)
                     }
                 }
-                if global.json { Terminal.out(JSON.array(results).rendered()) }
-                return worst
+                if ctx.json { Terminal.out(JSON.array(results).rendered()) }
+                return ExitStatus.worst(statuses)
             }
+        }
+
+        /// One imported settlement: its JSON line, and the line a person reads. Needing mapping is not an import
+        /// failure (the settlement is stored, waiting for a rule): the exit status stays 0.
+        func describe(_ outcome: ImportOutcome, file: String, mapping: Mapping, ctx: CommandContext) -> (JSON, ExitStatus) {
+            let parsed = outcome.settlement
+            let ledger = Ledger(mapping: mapping).book(header: parsed.header, marketplace: parsed.marketplace, groups: parsed.groups)
+            let status: SettlementStatus = ledger.needsMapping ? .needsMapping : .ready
+            let h = parsed.header
+            if ctx.talks {
+                let what = outcome.verb == "unchanged" ? "already imported, nothing changed:" : outcome.verb
+                Terminal.out("\(what) settlement \(h.id) (\(parsed.marketplace), \(h.startDate) → \(h.endDate), \(parsed.rowCount) rows, total \(h.total))\(status == .needsMapping ? " — needs mapping: run 'lmb preview \(h.id)'" : "")")
+            }
+            return (.object([
+                ("file", .string(file)), ("outcome", .string(outcome.verb)), ("id", .string(h.id)),
+                ("rows", .int(parsed.rowCount)), ("total", .money(h.totalMinor, exponent: h.currencyInfo.exponent)),
+                ("currency", .string(h.currency)), ("status", .string(status.rawValue)),
+            ]), .ok)
         }
     }
 }

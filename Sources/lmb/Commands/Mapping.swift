@@ -16,11 +16,11 @@ extension LMB {
 
             func run() throws {
                 try runReporting {
-                    let home = global.lmbHome
+                    let home = global.context.home
                     let mapping = try Mapping.load(home: home.url)
                     if global.json {
                         FileHandle.standardOutput.write(Data(mapping.encoded().utf8))
-                        return 0
+                        return .ok
                     }
                     let source = FileManager.default.fileExists(atPath: home.mappingPath) ? home.mappingPath : "built-in defaults (no \(home.mappingPath))"
                     Terminal.out("Mapping: \(source)\n")
@@ -34,7 +34,7 @@ extension LMB {
                     var ruleRows = [["TRANSACTION-TYPE", "AMOUNT-TYPE", "AMOUNT-DESCRIPTION", "CATEGORY"]]
                     for r in mapping.rules { ruleRows.append([r.transactionType, r.amountType, r.amountDescription, r.category.rawValue]) }
                     Terminal.out(Terminal.table(ruleRows))
-                    return 0
+                    return .ok
                 }
             }
         }
@@ -46,7 +46,7 @@ extension LMB {
 
             func run() throws {
                 try runReporting {
-                    let home = global.lmbHome
+                    let home = global.context.home
                     try home.ensureExists()
                     if FileManager.default.fileExists(atPath: home.mappingPath) && !force {
                         throw LMBError.usage("\(home.mappingPath) exists; use --force to overwrite it")
@@ -56,7 +56,7 @@ extension LMB {
                     guard rename(tmp, home.mappingPath) == 0 else { throw LMBError.io("cannot write \(home.mappingPath)") }
                     if global.json { Terminal.out(JSON.object([("wrote", .string(home.mappingPath))]).rendered()) }
                     else if !global.quiet { Terminal.out("wrote \(home.mappingPath)") }
-                    return 0
+                    return .ok
                 }
             }
         }

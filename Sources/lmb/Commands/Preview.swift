@@ -19,17 +19,17 @@ extension LMB {
         var target: String
 
         /// An Etsy statement holds several payouts: each previews as its own settlement.
-        func previewEtsy(mapping: Mapping, lock: CalendarDate?) throws -> Int32 {
+        func previewEtsy(mapping: Mapping, lock: CalendarDate?) throws -> ExitStatus {
             let payouts = try EtsyStatementParser(path: target).parse()
             let ledger = Ledger(mapping: mapping, lockDate: lock)
             var postings: [Posting] = []
-            var code: Int32 = 0
+            var code = ExitStatus.ok
             for (i, payout) in payouts.enumerated() {
                 let p = payout.settlement
                 let result = ledger.book(header: p.header, marketplace: p.marketplace, groups: p.groups)
                 if result.needsMapping {
                     Terminal.err(Render.unmappedText(settlementID: p.header.id, result.unmapped, currency: p.header.currencyInfo))
-                    code = 65
+                    code = .dataError
                     continue
                 }
                 postings += result.postings
@@ -42,33 +42,36 @@ extension LMB {
             return code
         }
 
+        /// A target that exists on disk, or is written like a path, is a file; anything else is a settlement id.
+        static func namesFile(_ target: String) -> Bool {
+            var st = stat()
+            return lstat(target, &st) == 0 || target.contains("/") || [".txt", ".csv", ".tsv"].contains { target.hasSuffix($0) }
+        }
+
         func run() throws {
             try runReporting {
-                let home = global.lmbHome
+                let home = global.context.home
                 let mapping = try Mapping.load(home: home.url)
                 let header: SettlementHeader
                 let marketplace: String
                 let result: LedgerResult
                 var isFile = false
-                var isDirectory: ObjCBool = false
                 let store = FileManager.default.fileExists(atPath: home.storePath) ? try Store.open(home: home) : nil
-                if FileManager.default.fileExists(atPath: target, isDirectory: &isDirectory), !isDirectory.boolValue, EtsyStatementParser.detect(path: target) {
-                    return try previewEtsy(mapping: mapping, lock: try store?.organisationFacts(tenant: nil)?.lockDate)
-                }
-                if FileManager.default.fileExists(atPath: target, isDirectory: &isDirectory), !isDirectory.boolValue {
+                if Self.namesFile(target) {
+                    try InputFile.check(target)
+                    if EtsyStatementParser.detect(path: target) {
+                        return try previewEtsy(mapping: mapping, lock: try store?.organisationFacts(tenant: nil)?.lockDate)
+                    }
                     let parsed = try SettlementParser(path: target).parseForBooking(mapping)
                     (header, marketplace, isFile) = (parsed.header, parsed.marketplace, true)
                     let lock = try store?.organisationFacts(tenant: nil)?.lockDate
                     result = Ledger(mapping: mapping, lockDate: lock).book(header: parsed.header, marketplace: parsed.marketplace, groups: parsed.groups)
                 } else {
-                    guard let store else {
-                        throw LMBError.notFound("'\(target)' is neither a file nor an imported settlement (no store yet at \(home.storePath))")
-                    }
-                    guard let s = try store.settlement(id: target) else {
-                        throw LMBError.notFound("'\(target)' is neither a file nor an imported settlement; list them with: lmb settlements")
+                    guard let store, let s = try store.settlement(id: target) else {
+                        throw LMBError.usage("no settlement \(target) was ever imported (and no file has that name); list the imported ones with: lmb settlements")
                     }
                     (header, marketplace) = (s.header, s.marketplace)
-                    result = try store.book(s, mapping: mapping)
+                    result = try Booking(store: store, mapping: mapping).book(s)
                 }
                 if result.needsMapping {
                     Terminal.err(Render.unmappedText(settlementID: header.id, result.unmapped, currency: header.currencyInfo))
@@ -76,14 +79,14 @@ extension LMB {
                         Terminal.out(JSON.object([("Invoices", .array([])),
                                                   ("unmapped", .array(result.unmapped.map(Render.unmappedJSON(currency: header.currencyInfo))))]).rendered())
                     }
-                    return 65
+                    return .dataError
                 }
                 if global.json {
                     Terminal.out(Posting.requestBody(result.postings).rendered())
                 } else {
                     Terminal.out(Render.preview(header: header, marketplace: marketplace, result: result, fromFile: isFile))
                 }
-                return 0
+                return .ok
             }
         }
     }

@@ -16,10 +16,10 @@ extension LMB {
             Documents go in batches of up to 50 per request, paced by Xero's rate-limit headers. When Xero refuses, \
             lmb says why (the classification, Xero's exact message, the correlation id) and prints the steps that fix it.
 
-            Exit codes (the worst outcome of the run): 0 sent or skipped; 65 a settlement needs mapping or Xero \
-            refused a document; 75 temporary (rate limit, organisation offline, Xero unavailable, network, another \
-            lmb send running): cron may retry; 77 a person must act (permission, stale connection, missing scope); \
-            78 not connected or misconfigured.
+            Exit codes (the worst outcome of the run): 0 sent or skipped; 64 a settlement id that was never \
+            imported (nothing is sent); 65 a settlement needs mapping or Xero refused a document; 75 temporary (rate \
+            limit, organisation offline, Xero unavailable, network, another lmb send running): cron may retry; \
+            77 a person must act (permission, stale connection, missing scope); 78 not connected or misconfigured.
             """)
 
         @OptionGroup var global: GlobalOptions
@@ -33,8 +33,8 @@ extension LMB {
         @Option(help: "The status documents are created with: draft (the default, as bookkeepers expect) or authorised.")
         var status: DocumentStatus = .draft
 
-        @Option(help: ArgumentHelp("The connected organisation to send to, by name or tenant id (default: the default one).", valueName: "name|id"))
-        var tenant: String?
+        @OptionGroup var tenantOption: TenantOption
+        var tenant: String? { tenantOption.tenant }
 
         @Argument(help: ArgumentHelp("Settlement ids.", valueName: "settlement-id"))
         var ids: [String] = []
@@ -44,41 +44,37 @@ extension LMB {
         }
 
         func run() async throws {
+            let ctx = global.context
             try await runReportingAsync {
-                let home = global.lmbHome
-                let mapping = try Mapping.load(home: home.url)
-                if dryRun { return try dryRunBodies(home: home, mapping: mapping) }
-                let wait = TimeInterval(ProcessInfo.processInfo.environment["LMB_LOCK_WAIT"].flatMap(Double.init) ?? 10)
-                let lock = try SendLock(home: home, wait: wait)
+                let mapping = try ctx.mapping()
+                // What is local is checked before anything talks to Xero: an id never imported is a usage error.
+                if !all { try Sender.checkImported(ids, store: try ctx.store()) }
+                if dryRun { return try dryRunBodies(ctx, mapping: mapping) }
+                let lock = try SendLock(home: ctx.home, wait: ctx.lockWait)
                 defer { withExtendedLifetime(lock) {} }
-                let session = try XeroSession(home: home)
-                let targets: [String]
-                if all {
-                    targets = try Sender.readySettlements(store: session.store, mapping: mapping)
-                } else {
-                    targets = ids
-                }
+                let session = try ctx.session()
+                let targets = all ? try Sender.readySettlements(store: session.store, mapping: mapping) : ids
                 let client: XeroClient
                 do { client = try session.client(tenant: tenant) } catch let f as XeroFailure {
                     return try render(targets.map { SendResult(settlementID: $0, outcome: .failed, classification: f.classification, message: f.message, invoiceIDs: [], invoiceNumbers: [], failure: f) }, mapping: mapping)
                 }
-                let quiet = global.quiet || global.json
-                await client.setOnWait { seconds, reason in if !quiet { Terminal.err("waiting \(seconds) s for \(reason)") } }
+                let talks = ctx.talks
+                await client.setOnWait { seconds, reason in if talks { Terminal.err("waiting \(seconds) s for \(reason)") } }
                 var sender = Sender(session: session, client: client, mapping: mapping)
                 sender.status = status.rawValue.uppercased()
-                if let size = ProcessInfo.processInfo.environment["LMB_BATCH_SIZE"].flatMap(Int.init), (1...50).contains(size) { sender.batchSize = size }
-                sender.log = { line in if !quiet { Terminal.err(line) } }
+                if let size = ctx.batchSize { sender.batchSize = size }
+                if let bytes = ctx.maxBodyBytes { sender.maxBodyBytes = bytes }
+                sender.log = { line in if talks { Terminal.err(line) } }
                 if targets.isEmpty {
-                    if global.json { Terminal.out(JSON.object([("results", .array([]))]).rendered()) }
-                    else if !global.quiet { Terminal.out("Nothing to send: every settlement is sent, or needs mapping (see lmb settlements).") }
-                    return 0
+                    if ctx.json { Terminal.out(JSON.object([("results", .array([]))]).rendered()) }
+                    else if !ctx.quiet { Terminal.out("Nothing to send: every settlement is sent, or needs mapping (see lmb settlements).") }
+                    return .ok
                 }
-                let results = try await sender.send(targets)
-                return try render(results, mapping: mapping)
+                return try render(try await sender.send(targets), mapping: mapping)
             }
         }
 
-        func render(_ results: [SendResult], mapping: Mapping) throws -> Int32 {
+        func render(_ results: [SendResult], mapping: Mapping) throws -> ExitStatus {
             if global.json {
                 Terminal.out(JSON.object([("results", .array(results.map { r in
                     .object([
@@ -100,35 +96,27 @@ extension LMB {
                     }
                 }
             }
-            return worstExitCode(results.map(\.exitCode))
+            return ExitStatus.worst(results.map(\.exitStatus))
         }
 
-        func dryRunBodies(home: LMBHome, mapping: Mapping) throws -> Int32 {
-            let store = try Store.open(home: home)
-            let settlements = all ? try store.allSettlements() : try ids.map { id in
-                guard let s = try store.settlement(id: id) else { throw LMBError.notFound("no settlement \(id); list them with: lmb settlements") }
-                return s
-            }
-            var code: Int32 = 0
+        func dryRunBodies(_ ctx: CommandContext, mapping: Mapping) throws -> ExitStatus {
+            let store = try ctx.store()
+            let booking = Booking(store: store, mapping: mapping)
+            let settlements = all ? try store.allSettlements() : try ids.compactMap { try store.settlement(id: $0) }
+            var status = ExitStatus.ok
             var bodies: [JSON] = []
             for s in settlements {
-                let result = try store.book(s, mapping: mapping, tenant: tenant)
+                let result = try booking.book(s, tenant: tenant)
                 if result.needsMapping {
                     Terminal.err(Render.unmappedText(settlementID: s.header.id, result.unmapped, currency: s.header.currencyInfo))
-                    code = max(code, 65)
+                    status = ExitStatus.worst([status, .dataError])
                     continue
                 }
-                if s.status(ledger: result) == .sent { if !global.quiet { Terminal.err("skipped \(s.header.id): already sent") }; continue }
-                bodies.append(contentsOf: result.postings.map { $0.xeroInvoice(status: status.rawValue.uppercased()) })
+                if s.status(ledger: result) == .sent { if !ctx.quiet { Terminal.err("skipped \(s.header.id): already sent") }; continue }
+                bodies.append(contentsOf: result.postings.map { $0.xeroInvoice(status: self.status.rawValue.uppercased()) })
             }
             Terminal.out(JSON.object([("Invoices", .array(bodies))]).rendered())
-            return code
+            return status
         }
     }
-}
-
-/// The exit code that matters most: a person must act (77), configuration (78), data (65), then temporary (75).
-func worstExitCode(_ codes: [Int32]) -> Int32 {
-    for code in [Int32(77), 78, 65, 75, 74, 66] where codes.contains(code) { return code }
-    return codes.first { $0 != 0 } ?? 0
 }

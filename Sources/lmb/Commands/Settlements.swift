@@ -17,12 +17,13 @@ extension LMB {
 
         func run() throws {
             try runReporting {
-                let home = global.lmbHome
+                let home = global.context.home
                 let mapping = try Mapping.load(home: home.url)
                 let store = try Store.open(home: home)
+                let booking = Booking(store: store, mapping: mapping)
                 var rows: [(StoredSettlement, LedgerResult, SettlementStatus)] = []
                 for s in try store.allSettlements() {
-                    let result = try store.book(s, mapping: mapping)
+                    let result = try booking.book(s)
                     let st = s.status(ledger: result)
                     if let status, st != status { continue }
                     rows.append((s, result, st))
@@ -39,11 +40,11 @@ extension LMB {
                             ("unmapped", .array(result.unmapped.map(Render.unmappedJSON(currency: h.currencyInfo)))),
                         ])
                     }).rendered())
-                    return 0
+                    return .ok
                 }
                 if rows.isEmpty {
                     if !global.quiet { Terminal.out(status == nil ? "No settlements yet. Import one with: lmb import FILE" : "No settlements with status \(status!.rawValue).") }
-                    return 0
+                    return .ok
                 }
                 var table = [["ID", "MARKETPLACE", "PERIOD", "DEPOSIT", "TOTAL", "STATUS"]]
                 for (s, _, st) in rows {
@@ -56,7 +57,7 @@ extension LMB {
                     Terminal.out("")
                     Terminal.out(Render.unmappedText(settlementID: s.header.id, result.unmapped, currency: s.header.currencyInfo))
                 }
-                return 0
+                return .ok
             }
         }
     }

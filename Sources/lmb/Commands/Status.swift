@@ -11,9 +11,11 @@ extension LMB {
 
         func run() throws {
             try runReporting {
-                let store = try Store.open(home: global.lmbHome)
+                let store = try global.context.store()
                 let connections = try store.connections()
                 let now = Date()
+                // Not connected is configuration missing (78), in text and --json alike.
+                let status: ExitStatus = connections.isEmpty ? .config : .ok
                 if global.json {
                     Terminal.out(JSON.array(connections.map { c in
                         let k = c.credential
@@ -26,11 +28,11 @@ extension LMB {
                             ("xeroUserId", .optional(k.xeroUserID)),
                         ])
                     }).rendered())
-                    return 0
+                    return status
                 }
                 if connections.isEmpty {
                     Terminal.out("Not connected to Xero. Run: lmb connect --client-id ID")
-                    return 78
+                    return status
                 }
                 for c in connections {
                     let k = c.credential
@@ -49,7 +51,7 @@ extension LMB {
                           user            \(k.xeroUserID ?? "-")
                         """)
                 }
-                return 0
+                return .ok
             }
         }
     }

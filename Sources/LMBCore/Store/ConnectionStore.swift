@@ -1,0 +1,94 @@
+import Foundation
+import GRDB
+
+/// Connected organisations and their credentials, as stored.
+extension Store {
+    public func connections() throws -> [StoredConnection] {
+        try dbQueue.read { db in try Store.loadConnections(db) }
+    }
+
+    static func loadConnections(_ db: Database) throws -> [StoredConnection] {
+        try Row.fetchAll(db, sql: """
+            SELECT c.*, k.id AS k_id FROM xero_connection c JOIN credential k ON k.id = c.credential_id
+            ORDER BY c.is_default DESC, c.tenant_name
+            """).map { row in
+            guard let credential = try Row.fetchOne(db, sql: "SELECT * FROM credential WHERE id = ?", arguments: [row["credential_id"] as Int64]) else {
+                throw LMBError.io("the store's connection to \(row["tenant_name"] as String) names a credential that is gone; run: lmb connect")
+            }
+            return StoredConnection(tenantID: row["tenant_id"], tenantName: row["tenant_name"], tenantType: row["tenant_type"],
+                                    connectionID: row["connection_id"], credentialID: row["credential_id"], isDefault: row["is_default"],
+                                    connectedAt: row["connected_at"], credential: Store.credential(credential))
+        }
+    }
+
+    /// The connection a command uses: `--tenant NAME|ID`, else the default one.
+    public func connection(tenant: String?) throws -> StoredConnection {
+        let all = try connections()
+        guard !all.isEmpty else { throw XeroFailure(.notConnected, "no Xero organisation is connected; run: lmb connect") }
+        guard let tenant else { return all.first { $0.isDefault } ?? all[0] }
+        if let match = all.first(where: { $0.tenantID == tenant || $0.tenantName.caseInsensitiveCompare(tenant) == .orderedSame }) { return match }
+        throw XeroFailure(.config, "no connected organisation is named or has the id '\(tenant)'; connected: \(all.map { "\($0.tenantName) (\($0.tenantID))" }.joined(separator: ", "))")
+    }
+
+    /// Saves a new credential and its connections; the first organisation ever connected becomes the default.
+    @discardableResult
+    public func saveConnection(kind: StoredCredential.Kind, clientID: String, tokens: TokenSet, now: Date,
+                               tenants: [(id: String, name: String, type: String?, connectionID: String?)]) throws -> Int64 {
+        try dbQueue.write { db in
+            let claims = JWTClaims.decode(tokens.accessToken)
+            let scopes = tokens.scope ?? JWTClaims.scopes(tokens.accessToken).joined(separator: " ")
+            try db.execute(sql: """
+                INSERT INTO credential (kind, client_id, xero_user_id, auth_event_id, scopes, access_token, access_expires_at,
+                    refresh_token, refresh_issued_at, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)
+                """, arguments: [kind.rawValue, clientID, claims["xero_userid"] as? String, claims["authentication_event_id"] as? String,
+                                 scopes, tokens.accessToken, now.timeIntervalSince1970 + Double(tokens.expiresIn),
+                                 tokens.refreshToken, tokens.refreshToken == nil ? nil : now.timeIntervalSince1970, Store.now(), Store.now()])
+            let credentialID = db.lastInsertedRowID
+            let hasDefault = (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM xero_connection WHERE is_default = 1") ?? 0) > 0
+            for (i, t) in tenants.enumerated() {
+                let wasDefault = try Bool.fetchOne(db, sql: "SELECT is_default FROM xero_connection WHERE tenant_id = ?", arguments: [t.id]) ?? false
+                try db.execute(sql: "DELETE FROM xero_connection WHERE tenant_id = ?", arguments: [t.id])
+                try db.execute(sql: """
+                    INSERT INTO xero_connection (tenant_id, tenant_name, tenant_type, connection_id, credential_id, is_default, connected_at)
+                    VALUES (?,?,?,?,?,?,?)
+                    """, arguments: [t.id, t.name, t.type, t.connectionID, credentialID, wasDefault || (!hasDefault && i == 0), Store.now()])
+            }
+            try Store.pruneCredentials(db)
+            try Store.recordEvent(db, kind: "connect", settlementID: nil,
+                                  message: "connected to \(tenants.map(\.name).joined(separator: ", ")) (\(kind.rawValue))",
+                                  detail: .object([("tenants", .array(tenants.map { .string($0.id) })), ("scopes", .string(scopes)),
+                                                   ("xero_userid", .optional(claims["xero_userid"] as? String))]))
+            return credentialID
+        }
+    }
+
+    public func removeConnection(tenantID: String) throws {
+        try dbQueue.write { db in
+            try db.execute(sql: "DELETE FROM xero_connection WHERE tenant_id = ?", arguments: [tenantID])
+            if (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM xero_connection WHERE is_default = 1") ?? 0) == 0 {
+                try db.execute(sql: "UPDATE xero_connection SET is_default = 1 WHERE tenant_id = (SELECT tenant_id FROM xero_connection ORDER BY connected_at LIMIT 1)")
+            }
+            try Store.pruneCredentials(db)
+        }
+    }
+
+    /// Forgets token sets no connection uses any more.
+    static func pruneCredentials(_ db: Database) throws {
+        try db.execute(sql: "DELETE FROM credential WHERE id NOT IN (SELECT credential_id FROM xero_connection)")
+    }
+
+    public func setDefault(tenantID: String) throws {
+        try dbQueue.write { db in
+            try db.execute(sql: "UPDATE xero_connection SET is_default = (tenant_id = ?)", arguments: [tenantID])
+        }
+    }
+
+    static func credential(_ row: Row) -> StoredCredential {
+        StoredCredential(
+            id: row["id"], kind: StoredCredential.Kind(rawValue: row["kind"]) ?? .pkce, clientID: row["client_id"], xeroUserID: row["xero_user_id"],
+            authEventID: row["auth_event_id"], scopes: (row["scopes"] as String).split(separator: " ").map(String.init),
+            accessToken: row["access_token"], accessExpiresAt: (row["access_expires_at"] as Double?).map { Date(timeIntervalSince1970: $0) },
+            refreshToken: row["refresh_token"], refreshIssuedAt: (row["refresh_issued_at"] as Double?).map { Date(timeIntervalSince1970: $0) },
+            createdAt: row["created_at"])
+    }
+}
