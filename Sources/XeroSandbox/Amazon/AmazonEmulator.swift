@@ -153,10 +153,13 @@ extension SandboxEngine {
     /// ISO 8601 date-times with `Z` or an offset, with or without fractions of a second, or a bare date.
     static func parseISO8601(_ text: String) -> Date? {
         let formatter = ISO8601DateFormatter()
-        for options: ISO8601DateFormatter.Options in [[.withInternetDateTime], [.withInternetDateTime, .withFractionalSeconds], [.withFullDate]] {
+        for options: ISO8601DateFormatter.Options in [[.withInternetDateTime], [.withInternetDateTime, .withFractionalSeconds]] {
             formatter.formatOptions = options
             if let date = formatter.date(from: text) { return date }
         }
-        return nil
+        // A bare date only: the full-date parser ignores whatever follows the date.
+        guard text.count == 10 else { return nil }
+        formatter.formatOptions = [.withFullDate]
+        return formatter.date(from: text)
     }
 }
