@@ -42,6 +42,9 @@ struct AmazonReportsTests {
             #expect(SandboxFixture.errorCode(r) == "InvalidInput")
             #expect(r.header("x-amzn-RateLimit-Limit") == "0.0222")
         }
+        #expect(next.contains("+"), "Amazon's tokens are standard base64")
+        let unencoded = try await f.getReports("nextToken=" + next, token: token)
+        #expect(unencoded.status == 400, "a + not percent-encoded arrives as a space")
         let alone = try await f.getReports("nextToken=\(encoded)", token: token)
         #expect(alone.status == 200)
         #expect((alone.object["reports"] as? [Any])?.count == 1, "the first call's pageSize holds on later pages")

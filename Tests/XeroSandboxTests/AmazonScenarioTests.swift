@@ -24,6 +24,7 @@ struct AmazonScenarioTests {
     @Test("amazon-quota: every Reports call 429 QuotaExceeded until healthy, whatever the buckets hold")
     func quota() async throws {
         let f = try await SandboxFixture()
+        try await f.freeze()   // the token must outlive the advance below, however slow the machine
         let posted = try await f.postSettlement()
         let token = try await f.amazonToken()
         try await f.scenario(.amazonQuota)

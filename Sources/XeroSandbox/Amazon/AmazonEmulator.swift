@@ -3,6 +3,15 @@ import Foundation
 /// An Amazon emulator beside the Xero one, on the same port: Login with Amazon (`/auth/o2/token`), the Reports API
 /// 2021-06-30 and the pre-signed S3 downloads it hands out. Shapes follow Amazon's model of the Reports API and the
 /// facts in docs/amazon-spapi-facts.md; nothing is shared with lmb's client, so it can catch the client's mistakes.
+///
+/// - `POST /auth/o2/token` (form or JSON) → `{"access_token":"Atza|…","token_type":"bearer","expires_in":3600,"refresh_token":…}`
+/// - `GET|POST /reports/2021-06-30/reports`, `GET|DELETE /reports/2021-06-30/reports/{id}`,
+///   `GET /reports/2021-06-30/documents/{id}`: header `x-amz-access-token` and a `user-agent`; answers carry
+///   `x-amzn-RequestId`, and `x-amzn-RateLimit-Limit` on 200/400/404.
+/// - `GET /tortuga-prod-na/NinetyDays/amzn1.tortuga.4.na.…?X-Amz-Algorithm=…&X-Amz-Date=…&X-Amz-Expires=300&…&X-Amz-Signature=…`:
+///   the document, without SP-API headers, for 300 s of sandbox clock.
+/// - Control: `POST /_sandbox/amazon/reports`, `GET|POST /_sandbox/amazon/config` (AmazonControl.swift); scenarios
+///   `amazon-*` through `POST /_sandbox/scenario`; `amazon` in `GET /_sandbox/state`; `/_sandbox/reset` clears it.
 extension SandboxEngine {
     /// First path segments of the SP-API's sections: an unknown path below them is an SP-API path Amazon's gateway
     /// refuses with MissingAuthenticationToken, not a Xero 404.

@@ -70,11 +70,21 @@ extension SandboxEngine {
         let page = Array(matching.prefix(filter.pageSize))
         var body: [String: Any] = ["reports": page.map { $0.json(at: now) }]
         if matching.count > page.count, let last = page.last {
-            let token = Self.randomToken(48)
+            let token = Self.nextToken()
             amazon.pageCursors[token] = AmazonPageCursor(filter: filter, after: last)
             body["nextToken"] = token
         }
         return .json(200, body)
+    }
+
+    /// Opaque, in standard base64 as Amazon's are, and always with `+`, `/` and `=` in it: a client that puts it in
+    /// the query without percent-encoding sends a space for the `+` and gets 400, as it would from Amazon.
+    static func nextToken() -> String {
+        var generator = SystemRandomNumberGenerator()
+        while true {
+            let token = Data((0..<49).map { _ in UInt8.random(in: 0...255, using: &generator) }).base64EncodedString()
+            if token.contains("+"), token.contains("/") { return token }
+        }
     }
 
     func matches(_ report: AmazonReport, _ filter: AmazonReportFilter) -> Bool {
