@@ -1,7 +1,7 @@
 # lmb — make targets. `make demo` and `make test` do all the set-up a fresh machine needs.
 SWIFT ?= swift
 PREFIX ?= /usr/local
-APT_PACKAGES := libsqlite3-dev libcurl4-openssl-dev libssl-dev pkg-config curl
+APT_PACKAGES := libsqlite3-dev libcurl4-openssl-dev libssl-dev zlib1g-dev pkg-config curl
 BENCH_ROWS ?= 1000000
 BENCH_DIR ?= bench-data
 
@@ -9,7 +9,7 @@ BENCH_DIR ?= bench-data
 
 all: build
 
-## deps: install the C libraries the build links (SQLite, libcurl, libcrypto) when they are missing
+## deps: install the C libraries the build links (SQLite, libcurl, libcrypto, zlib) when they are missing
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
@@ -17,10 +17,10 @@ deps:
 		SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
 	fi
-	@# The OpenAPI conformance tests validate with openapi-core from PyPI; without it they skip.
-	@if command -v python3 >/dev/null 2>&1 && ! .venv/bin/python -c 'import openapi_core' >/dev/null 2>&1; then \
-		(python3 -m venv .venv && .venv/bin/pip install -q openapi-core pyyaml) \
-		|| echo "openapi-core could not be installed: the OpenAPI conformance tests will skip"; \
+	@# The conformance tests validate with openapi-core (Xero) and jsonschema (Amazon) from PyPI; without them they skip.
+	@if command -v python3 >/dev/null 2>&1 && ! .venv/bin/python -c 'import openapi_core, jsonschema' >/dev/null 2>&1; then \
+		(python3 -m venv .venv && .venv/bin/pip install -q openapi-core pyyaml jsonschema) \
+		|| echo "openapi-core or jsonschema could not be installed: the conformance tests will skip"; \
 	fi
 
 build: deps

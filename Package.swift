@@ -22,6 +22,11 @@ let package = Package(
             providers: [.apt(["libssl-dev"])]
         ),
         .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
+        .systemLibrary(
             name: "CCurl",
             pkgConfig: "libcurl",
             providers: [.apt(["libcurl4-openssl-dev"])]
@@ -37,7 +42,7 @@ let package = Package(
         ),
         .target(
             name: "XeroSandbox",
-            dependencies: ["CCrypto", .product(name: "FlyingFox", package: "FlyingFox")]
+            dependencies: ["CCrypto", "CZlib", .product(name: "FlyingFox", package: "FlyingFox")]
         ),
         .executableTarget(
             name: "lmb",

@@ -3,6 +3,7 @@ import Foundation
 extension SandboxEngine {
     /// The control API under /_sandbox/: for tests and the demo. lmb itself never calls it.
     func control(_ r: SandboxRequest) -> SandboxResponse {
+        if r.path.hasPrefix("/_sandbox/amazon/") { return amazonControl(r) }
         let body = (try? JSONSerialization.jsonObject(with: r.body.isEmpty ? Data("{}".utf8) : r.body)) as? [String: Any]
         switch (r.method, r.path) {
         case ("GET", "/_sandbox/state"):
@@ -39,7 +40,8 @@ extension SandboxEngine {
         default:
             return .json(404, ["error": "no such control endpoint", "endpoints": ["GET /_sandbox/state", "POST /_sandbox/scenario",
                                                                                  "POST /_sandbox/clock", "POST /_sandbox/reset",
-                                                                                 "POST /_sandbox/organisation", "POST /_sandbox/config"]])
+                                                                                 "POST /_sandbox/organisation", "POST /_sandbox/config",
+                                                                                 "POST /_sandbox/amazon/reports", "POST /_sandbox/amazon/config"]])
         }
     }
 
@@ -49,6 +51,7 @@ extension SandboxEngine {
         connections += scenarioRemovedConnections
         scenarioRemovedConnections = []
         minuteLimitedUntil = nil
+        amazon.documentsRefusedAsExpired = []
         scenario = s
         scenarioSetAt = now
         switch s {
@@ -90,6 +93,7 @@ extension SandboxEngine {
         dayCount = 0
         idempotency = [:]
         requests = []
+        amazon = amazon.cleared()
     }
 
     func changeOrganisation(_ b: [String: Any]) -> SandboxResponse {
@@ -139,6 +143,7 @@ extension SandboxEngine {
                 "id_tokens": idTokens,
                 "all": issuedOrder,
             ],
+            "amazon": amazonStateJSON(),
         ]
     }
 }

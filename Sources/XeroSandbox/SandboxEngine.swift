@@ -66,6 +66,9 @@ public actor SandboxEngine {
     var idempotency: [String: (bodyHash: String, response: SandboxResponse)] = [:]
     var requests: [LoggedRequest] = []
 
+    // Amazon (Login with Amazon, Reports API, S3 downloads): see Amazon/
+    var amazon = AmazonState()
+
     public init(options: Options = Options(), scenario: SandboxScenario = .healthy) {
         self.options = options
         self.scenario = scenario
@@ -117,6 +120,7 @@ public actor SandboxEngine {
             let response = control(request)
             return .respond(response)
         }
+        if Self.isAmazonPath(request.path) { return .respond(answerAmazon(request)) }
         inFlight += 1
         if scenario == .dropConnection {
             // Closed before anything was processed: unlike lose-response, nothing is committed.
@@ -140,6 +144,11 @@ public actor SandboxEngine {
     }
 
     public func finished() { inFlight = max(0, inFlight - 1) }
+
+    /// Xero's concurrent-call limit counts only Xero calls: not the control API, not Amazon's.
+    public nonisolated static func countsInFlight(_ path: String) -> Bool {
+        !path.hasPrefix("/_sandbox/") && !isAmazonPath(path)
+    }
 
     func route(_ r: SandboxRequest) -> SandboxAction {
         let correlation = [("Xero-Correlation-Id", UUID().uuidString.lowercased())]

@@ -16,6 +16,12 @@ public enum SandboxScenario: String, CaseIterable, Sendable {
     case slow
     case dropConnection = "drop-connection"
     case loseResponse = "lose-response"
+    // Amazon's side: Login with Amazon, the Reports API and the S3 downloads.
+    case amazonRefreshRevoked = "amazon-refresh-revoked"
+    case amazonClientSecretExpired = "amazon-client-secret-expired"
+    case amazonRoleMissing = "amazon-role-missing"
+    case amazonQuota = "amazon-quota"
+    case amazonURLExpired = "amazon-url-expired"
 }
 
 /// A request as the sandbox sees it, independent of the HTTP server under it.
@@ -23,13 +29,19 @@ public struct SandboxRequest: Sendable {
     public var method: String
     public var path: String
     public var query: [String: String]
+    /// The query string as sent (percent-encoded); built from `query` when not given.
+    public var rawQuery: String
     public var headers: [String: String]   // lower-cased names
     public var body: Data
 
-    public init(method: String, path: String, query: [String: String] = [:], headers: [String: String] = [:], body: Data = Data()) {
+    public init(method: String, path: String, query: [String: String] = [:], rawQuery: String? = nil, headers: [String: String] = [:],
+                body: Data = Data()) {
         self.method = method.uppercased()
         self.path = path
         self.query = query
+        self.rawQuery = rawQuery ?? query.sorted { $0.key < $1.key }
+            .map { "\($0.key)=\($0.value.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed.subtracting(CharacterSet(charactersIn: "&=+"))) ?? $0.value)" }
+            .joined(separator: "&")
         self.headers = Dictionary(headers.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { a, _ in a })
         self.body = body
     }

@@ -50,9 +50,9 @@ struct SandboxHandler: HTTPHandler {
         for (name, value) in request.headers { headers[name.rawValue.lowercased()] = value }
         let body = try await request.bodyData
         let action = await engine.handle(SandboxRequest(method: request.method.rawValue, path: request.path, query: query,
-                                                        headers: headers, body: body))
-        let isControl = request.path.hasPrefix("/_sandbox/")
-        defer { if !isControl { Task { await engine.finished() } } }
+                                                        rawQuery: request.target.query(), headers: headers, body: body))
+        let counted = SandboxEngine.countsInFlight(request.path)
+        defer { if counted { Task { await engine.finished() } } }
         switch action {
         case .respond(let r):
             return Self.http(r)
@@ -74,6 +74,7 @@ struct SandboxHandler: HTTPHandler {
     static func phrase(_ status: Int) -> String {
         switch status {
         case 200: return "OK"
+        case 202: return "Accepted"
         case 204: return "No Content"
         case 302: return "Found"
         case 400: return "Bad Request"
