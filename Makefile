@@ -1,7 +1,7 @@
 # lmb — make targets. `make demo` and `make test` do all the set-up a fresh machine needs.
 SWIFT ?= swift
 PREFIX ?= /usr/local
-APT_PACKAGES := libsqlite3-dev libcurl4-openssl-dev libssl-dev pkg-config curl
+APT_PACKAGES := libsqlite3-dev libcurl4-openssl-dev libssl-dev zlib1g-dev pkg-config curl
 BENCH_ROWS ?= 1000000
 BENCH_DIR ?= bench-data
 
@@ -9,7 +9,7 @@ BENCH_DIR ?= bench-data
 
 all: build
 
-## deps: install the C libraries the build links (SQLite, libcurl, libcrypto) when they are missing
+## deps: install the C libraries the build links (SQLite, libcurl, libcrypto, zlib) when they are missing
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \

@@ -26,11 +26,17 @@ let package = Package(
             pkgConfig: "libcurl",
             providers: [.apt(["libcurl4-openssl-dev"])]
         ),
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
         .target(
             name: "LMBCore",
             dependencies: [
                 "CCrypto",
                 "CCurl",
+                "CZlib",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ]
@@ -53,7 +59,7 @@ let package = Package(
             path: "Sources/LMBFuzz"
         ),
         .testTarget(name: "LMBCoreTests", dependencies: [
-            "LMBCore", "XeroSandbox", .product(name: "PropertyBased", package: "swift-property-based"),
+            "LMBCore", "XeroSandbox", "CZlib", .product(name: "PropertyBased", package: "swift-property-based"),
         ]),
         .testTarget(name: "XeroSandboxTests", dependencies: ["XeroSandbox"]),
         .testTarget(name: "EndToEndTests", dependencies: ["lmb", "XeroSandbox"]),
