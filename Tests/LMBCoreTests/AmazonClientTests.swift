@@ -11,7 +11,9 @@ final class AmazonFakeTransport: HTTPTransport, @unchecked Sendable {
     private var recorded: [HTTPRequest] = []
 
     /// First matching route wins: script the longer path first when one contains another.
-    func on(_ pathContains: String, _ answers: HTTPResponse...) {
+    func on(_ pathContains: String, _ answers: HTTPResponse...) { on(pathContains, answers: answers) }
+
+    func on(_ pathContains: String, answers: [HTTPResponse]) {
         lock.withLock { routes.append((pathContains, answers.map { .success($0) })) }
     }
 
