@@ -109,12 +109,13 @@ public struct AmazonFailure: Error, Sendable, Equatable, CustomStringConvertible
         return copy
     }
 
-    /// Replaces every occurrence of each secret (four characters or longer) with `<redacted>`.
+    /// Replaces every occurrence of each secret (four characters or longer), and anything shaped like an LWA token
+    /// (`Atza|…`, `Atzr|…`) or client secret (`amzn1.oa2-cs.…`), with `<redacted>`.
     func redacting(_ secrets: [String]) -> AmazonFailure {
         let secrets = secrets.filter { $0.count >= 4 }
-        guard !secrets.isEmpty else { return self }
         func scrub(_ s: String) -> String {
             secrets.reduce(s) { $0.replacingOccurrences(of: $1, with: AmazonCredentials.redacted) }
+                .replacing(#/(Atz[ar]\||amzn1\.oa2-cs\.)[^\s"'&,;<]+/#, with: AmazonCredentials.redacted)
         }
         var copy = self
         copy.message = scrub(message)
