@@ -225,6 +225,33 @@ struct AmazonSecretTests {
         #expect("\(c)".contains("<redacted>"))
     }
 
+    @Test("dumping a client that holds an access token shows no token or secret")
+    func clientDump() async throws {
+        let transport = AmazonFakeTransport()
+        transport.on("/auth/o2/token", AmazonFixture.token("Atza|HELD-IN-MEMORY"))
+        transport.on("/reports/", AmazonFixture.json(200, #"{"reports":[]}"#))
+        let client = AmazonFixture.client(transport)
+        _ = try await client.getReports(createdSince: AmazonFixture.createdSince)
+        var dumped = ""
+        dump(client, to: &dumped)
+        dump(client.tokens, to: &dumped)
+        #expect(dumped.contains("api.amazon.com"))
+        for secret in [AmazonFixture.clientSecret, AmazonFixture.refreshToken, "Atza|HELD-IN-MEMORY"] {
+            #expect(!dumped.contains(secret))
+        }
+    }
+
+    @Test("a failure is scrubbed of the exact secrets it is given, whatever their shape")
+    func explicitRedaction() {
+        let f = AmazonFailure(.config, "echo hunter2-secret and tok-123", code: "hunter2-secret", details: "tok-123", requestID: "r",
+                              evidence: ["sent hunter2-secret"]).redacting(["hunter2-secret", "tok-123", "abc"])
+        #expect(f.message == "echo <redacted> and <redacted>")
+        #expect(f.code == "<redacted>")
+        #expect(f.details == "<redacted>")
+        #expect(f.evidence == ["sent <redacted>"])
+        #expect(f.requestID == "r")   // a secret shorter than four characters is not hunted for
+    }
+
     /// Scripts a failure in which Amazon echoes every secret, and returns what lmb threw.
     static func failures() async -> [AmazonFailure] {
         let secrets = "\(AmazonFixture.clientSecret) \(AmazonFixture.refreshToken) Atza|LEAKED-ACCESS"

@@ -5,7 +5,7 @@ import Testing
 // MARK: - Fakes shared by the Amazon*Tests files
 
 /// Scripts Amazon's answers by path and records every request. The last answer of a route repeats.
-final class AmazonFakeTransport: HTTPTransport, @unchecked Sendable {
+final class AmazonFakeTransport: HTTPTransport, CustomReflectable, @unchecked Sendable {
     private let lock = NSLock()
     private var routes: [(path: String, answers: [Result<HTTPResponse, TransportError>])] = []
     private var recorded: [HTTPRequest] = []
@@ -22,6 +22,8 @@ final class AmazonFakeTransport: HTTPTransport, @unchecked Sendable {
     }
 
     var requests: [HTTPRequest] { lock.withLock { recorded } }
+    /// The recorded requests hold tokens by design; CurlTransport holds none, so a dump shows none here either.
+    var customMirror: Mirror { Mirror(self, children: [:]) }
     func requests(_ pathContains: String) -> [HTTPRequest] { requests.filter { $0.url.path.contains(pathContains) } }
 
     func send(_ request: HTTPRequest) async throws -> HTTPResponse { try sendBlocking(request) }
@@ -403,6 +405,17 @@ struct AmazonReportsClientTests {
         #expect(clock.sleeps.first == 7)
         #expect(clock.sleeps.contains(2))    // 1 / 0.5
         #expect(clock.sleeps.reduce(0, +) <= 7 + 2 + 2)
+    }
+
+    @Test("after a 429 lmb's bucket restarts empty: a Retry-After shorter than 1/rate is topped up to 1/rate")
+    func quotaDrainsTheBucket() async throws {
+        let transport = AmazonFakeTransport()
+        let clock = AmazonFakeClock()
+        transport.on("/auth/o2/token", AmazonFixture.token("Atza|one"))
+        transport.on("/reports/2021-06-30/reports/", AmazonFixture.json(429, AmazonFixture.quotaExceeded, ["Retry-After": "1"]),
+                     AmazonFixture.json(200, AmazonFixture.report("1", document: "d1")))
+        _ = try await AmazonFixture.client(transport, clock: clock, pacing: AmazonFixture.pacing(rate: 0.5)).getReport(id: "1")
+        #expect(clock.sleeps == [1, 1])
     }
 
     @Test("429s past the retry limit give up with rate_limited, exit 75")

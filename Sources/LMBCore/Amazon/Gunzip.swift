@@ -29,44 +29,44 @@ public enum Gunzip {
         var stream = z_stream()
         guard lmb_inflate_init_auto(&stream) == Z_OK else { throw .zlib(Z_MEM_ERROR) }
         defer { inflateEnd(&stream) }
-        var output = Data()
+        let result: Result<Data, Failure> = data.withUnsafeBytes { raw in
+            let input = raw.bindMemory(to: Bytef.self)
+            // zlib never writes through next_in; it is declared mutable only for old compilers.
+            stream.next_in = UnsafeMutablePointer(mutating: input.baseAddress)
+            stream.avail_in = uInt(input.count)
+            return inflateAll(&stream, input: input, maxOutput: maxOutput)
+        }
+        return try result.get()
+    }
+
+    private static func inflateAll(_ stream: inout z_stream, input: UnsafeBufferPointer<Bytef>, maxOutput: Int) -> Result<Data, Failure> {
         let chunk = 1 << 16
         var buffer = [UInt8](repeating: 0, count: chunk)
-        var input = [UInt8](data)
-        let total = input.count
-        var result: Result<Void, Failure> = .success(())
-        input.withUnsafeMutableBufferPointer { inBuffer in
-            stream.next_in = inBuffer.baseAddress
-            stream.avail_in = uInt(total)
-            while true {
-                let status: Int32 = buffer.withUnsafeMutableBufferPointer { out in
-                    stream.next_out = out.baseAddress
-                    stream.avail_out = uInt(chunk)
-                    return CZlib.inflate(&stream, Z_NO_FLUSH)
-                }
-                let produced = chunk - Int(stream.avail_out)
-                if output.count + produced > maxOutput { result = .failure(.tooLarge(limit: maxOutput)); return }
-                output.append(contentsOf: buffer[0..<produced])
-                switch status {
-                case Z_OK:
-                    continue
-                case Z_STREAM_END:
-                    // Another member may follow; trailing zero padding is ignored, as gunzip does.
-                    let rest = Int(stream.avail_in)
-                    let offset = total - rest
-                    if rest == 0 || inBuffer[offset...].allSatisfy({ $0 == 0 }) { return }
-                    guard inflateReset(&stream) == Z_OK else { result = .failure(.zlib(Z_STREAM_ERROR)); return }
-                case Z_BUF_ERROR where stream.avail_in == 0:
-                    result = .failure(.truncated); return
-                case Z_DATA_ERROR:
-                    let detail = stream.msg.map { String(cString: $0) } ?? "invalid data"
-                    result = .failure(.corrupt(detail)); return
-                default:
-                    result = .failure(.zlib(status)); return
-                }
+        var output = Data()
+        while true {
+            let status: Int32 = buffer.withUnsafeMutableBufferPointer { out in
+                stream.next_out = out.baseAddress
+                stream.avail_out = uInt(chunk)
+                return CZlib.inflate(&stream, Z_NO_FLUSH)
+            }
+            let produced = chunk - Int(stream.avail_out)
+            guard output.count + produced <= maxOutput else { return .failure(.tooLarge(limit: maxOutput)) }
+            output.append(contentsOf: buffer[0..<produced])
+            switch status {
+            case Z_OK:
+                continue
+            case Z_STREAM_END:
+                // Another member may follow; trailing zero padding is ignored, as gunzip does.
+                let rest = input[(input.count - Int(stream.avail_in))...]
+                if rest.allSatisfy({ $0 == 0 }) { return .success(output) }
+                guard inflateReset(&stream) == Z_OK else { return .failure(.zlib(Z_STREAM_ERROR)) }
+            case Z_BUF_ERROR where stream.avail_in == 0:
+                return .failure(.truncated)
+            case Z_DATA_ERROR:
+                return .failure(.corrupt(stream.msg.map { String(cString: $0) } ?? "invalid data"))
+            default:
+                return .failure(.zlib(status))
             }
         }
-        try result.get()
-        return output
     }
 }

@@ -3,7 +3,7 @@ import Foundation
 /// Hands out Login with Amazon access tokens, cached in memory until 60 s before they expire. Refresh tokens do not
 /// rotate, so nothing is stored and two processes refreshing at once do no harm; within one process, callers that
 /// arrive during a refresh wait for it instead of starting another.
-public actor LWATokenManager {
+public actor LWATokenManager: CustomReflectable {
     let credentials: AmazonCredentials
     let tokenURL: URL
     let transport: any HTTPTransport
@@ -31,6 +31,9 @@ public actor LWATokenManager {
         self.margin = margin
         self.userAgent = userAgent
     }
+
+    /// Shows where tokens come from, never a token or the credentials' secrets.
+    public nonisolated var customMirror: Mirror { Mirror(self, children: ["tokenURL": tokenURL, "credentials": credentials]) }
 
     /// A usable access token: the cached one, or a new one. Throws `AmazonFailure`.
     public func accessToken() async throws -> String {
