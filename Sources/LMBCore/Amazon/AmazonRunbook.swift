@@ -9,7 +9,7 @@ public enum AmazonRunbook {
         case .staleConnection:
             return reauthorise(reason: "Amazon no longer accepts the refresh token lmb holds: the app's authorisation was revoked, was never granted for this region, or belongs to another app.")
         case .tokenExpired:
-            return ["Amazon refused a freshly renewed access token as expired; first check that this machine's clock is right (`timedatectl`).",
+            return ["Amazon refused a freshly renewed access token as expired; that is usually momentary on Amazon's side.",
                     again,
                     "If it fails the same way, authorise the app again:"] + reauthorise(reason: nil)
         case .permissionDenied:
