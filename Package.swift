@@ -10,7 +10,7 @@ let package = Package(
         .library(name: "XeroSandbox", targets: ["XeroSandbox"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
         .package(url: "https://github.com/swhitty/FlyingFox", exact: "0.27.1"),
         .package(url: "https://github.com/x-sheep/swift-property-based", exact: "2.0.1"),
@@ -36,6 +36,7 @@ let package = Package(
             dependencies: [
                 "CCrypto",
                 "CCurl",
+                "CZlib",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ]
@@ -58,7 +59,7 @@ let package = Package(
             path: "Sources/LMBFuzz"
         ),
         .testTarget(name: "LMBCoreTests", dependencies: [
-            "LMBCore", "XeroSandbox", .product(name: "PropertyBased", package: "swift-property-based"),
+            "LMBCore", "XeroSandbox", "CZlib", .product(name: "PropertyBased", package: "swift-property-based"),
         ]),
         .testTarget(name: "XeroSandboxTests", dependencies: ["XeroSandbox"]),
         .testTarget(name: "EndToEndTests", dependencies: ["lmb", "XeroSandbox"]),

@@ -7,7 +7,7 @@ enum Gzip {
 
     static func compress(_ data: Data, level: Int32 = Z_DEFAULT_COMPRESSION) throws -> Data {
         var stream = z_stream()
-        var status = czlib_deflate_init_gzip(&stream, level)
+        var status = lmb_deflate_init_gzip(&stream, level)
         guard status == Z_OK else { throw Failure(code: status) }
         defer { deflateEnd(&stream) }
         var input = [UInt8](data)

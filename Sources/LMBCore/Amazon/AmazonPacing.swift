@@ -1,0 +1,137 @@
+import Foundation
+
+/// Time, as the pacing and the token cache see it: the seam tests replace so that nothing really waits.
+public protocol AmazonClock: Sendable {
+    /// Seconds on a clock that never goes back (its origin does not matter).
+    var now: Double { get }
+    func sleep(seconds: Double) async throws
+}
+
+public struct SystemAmazonClock: AmazonClock {
+    public init() {}
+    public var now: Double { ProcessInfo.processInfo.systemUptime }
+    public func sleep(seconds: Double) async throws {
+        guard seconds > 0 else { return }
+        try await Task.sleep(nanoseconds: UInt64(seconds * 1_000_000_000))
+    }
+}
+
+/// The Reports API operations lmb calls, each with its own token bucket at Amazon.
+public enum AmazonOperation: String, Sendable, CaseIterable, Codable {
+    case getReports, getReport, getReportDocument
+
+    /// Amazon's default usage plan (the Reports API model's tables).
+    public var defaultLimit: AmazonRateLimit {
+        switch self {
+        case .getReports: return AmazonRateLimit(rate: 0.0222, burst: 10)
+        case .getReport: return AmazonRateLimit(rate: 2, burst: 15)
+        case .getReportDocument: return AmazonRateLimit(rate: 0.0167, burst: 15)
+        }
+    }
+}
+
+/// A token bucket's size: `rate` requests a second, up to `burst` at once.
+public struct AmazonRateLimit: Sendable, Equatable, Codable {
+    public var rate: Double
+    public var burst: Int
+
+    public init(rate: Double, burst: Int) {
+        self.rate = rate
+        self.burst = burst
+    }
+}
+
+/// How lmb paces itself and how long it waits out Amazon's refusals. Phase 2 sets it from the configuration;
+/// tests make it fast.
+public struct AmazonPacing: Sendable, Equatable {
+    public var limits: [AmazonOperation: AmazonRateLimit]
+    /// Retries after a 429 before giving up with `rate_limited`.
+    public var maxRateLimitRetries: Int
+    /// The most seconds one call spends waiting out 429s (Retry-After, else 1/rate) before giving up.
+    public var maxRateLimitWait: Double
+    /// Fresh pre-signed addresses asked for after S3 says one expired.
+    public var maxExpiredURLRetries: Int
+    /// A decompressed document larger than this is refused (a gzip bomb, or not a settlement).
+    public var maxDocumentBytes: Int
+    /// Treat an access token as expired this many seconds early (Amazon's Java client uses 60).
+    public var accessTokenMargin: Double
+
+    public static let `default` = AmazonPacing(
+        limits: Dictionary(uniqueKeysWithValues: AmazonOperation.allCases.map { ($0, $0.defaultLimit) }),
+        maxRateLimitRetries: 3, maxRateLimitWait: 120, maxExpiredURLRetries: 2, maxDocumentBytes: 2 << 30, accessTokenMargin: 60)
+
+    public init(limits: [AmazonOperation: AmazonRateLimit], maxRateLimitRetries: Int, maxRateLimitWait: Double,
+                maxExpiredURLRetries: Int, maxDocumentBytes: Int, accessTokenMargin: Double) {
+        self.limits = limits
+        self.maxRateLimitRetries = maxRateLimitRetries
+        self.maxRateLimitWait = maxRateLimitWait
+        self.maxExpiredURLRetries = maxExpiredURLRetries
+        self.maxDocumentBytes = maxDocumentBytes
+        self.accessTokenMargin = accessTokenMargin
+    }
+
+    public func limit(_ operation: AmazonOperation) -> AmazonRateLimit { limits[operation] ?? operation.defaultLimit }
+}
+
+/// Client-side token buckets, one per operation, so lmb stays inside Amazon's limits instead of collecting 429s.
+/// A caller reserves its token before it waits, so concurrent callers queue up in order and never overdraw.
+public actor AmazonRateLimiter {
+    struct Bucket {
+        var limit: AmazonRateLimit
+        var tokens: Double
+        var refilledAt: Double
+
+        mutating func refill(at now: Double) {
+            if now > refilledAt {
+                tokens = min(Double(limit.burst), tokens + (now - refilledAt) * limit.rate)
+                refilledAt = now
+            }
+        }
+    }
+
+    let clock: any AmazonClock
+    var buckets: [AmazonOperation: Bucket] = [:]
+
+    public init(pacing: AmazonPacing = .default, clock: any AmazonClock = SystemAmazonClock()) {
+        self.clock = clock
+        let now = clock.now
+        for operation in AmazonOperation.allCases {
+            let limit = pacing.limit(operation)
+            buckets[operation] = Bucket(limit: limit, tokens: Double(limit.burst), refilledAt: now)
+        }
+    }
+
+    /// Takes one token, waiting until there is one. Returns the seconds waited.
+    @discardableResult
+    public func acquire(_ operation: AmazonOperation) async throws -> Double {
+        let now = clock.now
+        var bucket = buckets[operation]!
+        bucket.refill(at: now)
+        bucket.tokens -= 1
+        buckets[operation] = bucket
+        guard bucket.tokens < 0 else { return 0 }
+        let wait = -bucket.tokens / bucket.limit.rate
+        try await clock.sleep(seconds: wait)
+        return wait
+    }
+
+    /// Adopts the rate Amazon says it applied (`x-amzn-RateLimit-Limit`); the burst stays as configured.
+    public func adopt(rateLimitHeader value: String?, for operation: AmazonOperation) {
+        guard let value, let rate = Double(value.trimmingCharacters(in: .whitespaces)), rate.isFinite, rate > 0 else { return }
+        var bucket = buckets[operation]!
+        guard bucket.limit.rate != rate else { return }
+        bucket.refill(at: clock.now)
+        bucket.limit.rate = rate
+        buckets[operation] = bucket
+    }
+
+    /// Amazon answered 429: its bucket is empty whatever ours says, so ours restarts from empty.
+    func drain(_ operation: AmazonOperation) {
+        var bucket = buckets[operation]!
+        bucket.refill(at: clock.now)
+        bucket.tokens = min(bucket.tokens, 0)
+        buckets[operation] = bucket
+    }
+
+    public func limit(_ operation: AmazonOperation) -> AmazonRateLimit { buckets[operation]!.limit }
+}
