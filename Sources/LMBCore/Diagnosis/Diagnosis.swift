@@ -218,7 +218,11 @@ public struct Diagnoser: Sendable {
                             problems.append("\(c.rawValue): tax type \(a.taxType) does not exist")
                         }
                     }
-                    if problems.isEmpty {
+                    let booked = bookedToOther(session.store, mapping)
+                    if problems.isEmpty && !booked.isEmpty {
+                        checks.append(.warn("mapping", "every mapped account is ACTIVE and every tax type exists, but \"unmapped\": \"other\" books combinations no rule covers to Other in settlements \(booked.joined(separator: ", "))",
+                                            fix: "See them with lmb mapping explain ID and map each with lmb mapping add."))
+                    } else if problems.isEmpty {
                         checks.append(.pass("mapping", "every mapped account is ACTIVE and every tax type exists (\(Category.allCases.count) categories)"))
                     } else {
                         checks.append(.fail("mapping", XeroFailure(.config, problems.joined(separator: "; ")),
@@ -242,6 +246,15 @@ public struct Diagnoser: Sendable {
             }
         }
         return DiagnosisReport(checks: checks + lastFailures(session))
+    }
+
+    /// Unsent settlements in which `"unmapped": "other"` books combinations no rule covers, with how many.
+    func bookedToOther(_ store: Store, _ mapping: Mapping) -> [String] {
+        guard mapping.unmappedPolicy == .other else { return [] }
+        return ((try? store.allSettlements()) ?? []).compactMap { s in
+            guard let r = try? store.book(s, mapping: mapping), !r.bookedToOther.isEmpty, s.status(ledger: r) != .sent else { return nil }
+            return "\(s.header.id) (\(r.bookedToOther.count))"
+        }
     }
 
     func storeCheck(_ session: XeroSession) -> [DiagnosticCheck] {

@@ -47,6 +47,7 @@ extension LMB {
                         }()
                         let ledger = Ledger(mapping: mapping).book(header: parsed.header, marketplace: parsed.marketplace, groups: parsed.groups)
                         let status: SettlementStatus = ledger.needsMapping ? .needsMapping : .ready
+                        Render.warnBookedToOther(settlementID: parsed.header.id, ledger, currency: parsed.header.currencyInfo, quiet: global.quiet)
                         results.append(.object([
                             ("file", .string(file)), ("outcome", .string(verb)), ("id", .string(parsed.header.id)),
                             ("rows", .int(parsed.rowCount)), ("total", .money(parsed.header.totalMinor, exponent: parsed.header.currencyInfo.exponent)),

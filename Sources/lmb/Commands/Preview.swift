@@ -32,6 +32,7 @@ extension LMB {
                     code = 65
                     continue
                 }
+                Render.warnBookedToOther(settlementID: p.header.id, result, currency: p.header.currencyInfo)
                 postings += result.postings
                 if !global.json {
                     if i > 0 { Terminal.out("\n" + String(repeating: "─", count: 60) + "\n") }
@@ -78,6 +79,7 @@ extension LMB {
                     }
                     return 65
                 }
+                Render.warnBookedToOther(settlementID: header.id, result, currency: header.currencyInfo)
                 if global.json {
                     Terminal.out(Posting.requestBody(result.postings).rendered())
                 } else {

@@ -58,6 +58,9 @@ extension LMB {
                 } else {
                     targets = ids
                 }
+                for s in try targets.compactMap({ try session.store.settlement(id: $0) }) {
+                    Render.warnBookedToOther(settlementID: s.header.id, try session.store.book(s, mapping: mapping), currency: s.header.currencyInfo, quiet: global.quiet)
+                }
                 let client: XeroClient
                 do { client = try session.client(tenant: tenant) } catch let f as XeroFailure {
                     return try render(targets.map { SendResult(settlementID: $0, outcome: .failed, classification: f.classification, message: f.message, invoiceIDs: [], invoiceNumbers: [], failure: f) }, mapping: mapping)
@@ -119,6 +122,7 @@ extension LMB {
                     continue
                 }
                 if s.status(ledger: result) == .sent { if !global.quiet { Terminal.err("skipped \(s.header.id): already sent") }; continue }
+                Render.warnBookedToOther(settlementID: s.header.id, result, currency: s.header.currencyInfo, quiet: global.quiet)
                 bodies.append(contentsOf: result.postings.map { $0.xeroInvoice(status: status.rawValue.uppercased()) })
             }
             Terminal.out(JSON.object([("Invoices", .array(bodies))]).rendered())
