@@ -289,7 +289,7 @@ extension Render {
     static func warnBookedToOther(settlementID: String, _ result: LedgerResult, currency: Currency, quiet: Bool = false) {
         guard !result.bookedToOther.isEmpty, !quiet else { return }
         let n = result.bookedToOther.count
-        var lines = ["lmb: warning: settlement \(settlementID): \(n) combination\(n == 1 ? "" : "s") match no rule and \(n == 1 ? "is" : "are") booked to Other (\"unmapped\": \"other\" in the mapping):"]
+        var lines = ["lmb: warning: settlement \(settlementID): \(n) combination\(n == 1 ? " matches" : "s match") no rule and \(n == 1 ? "is" : "are") booked to Other (\"unmapped\": \"other\" in the mapping):"]
         for u in result.bookedToOther {
             lines.append("  \(u.transactionType) / \(u.amountType) / \(u.amountDescription) (\(u.count) row\(u.count == 1 ? "" : "s"), \(Money.format(u.amountMinor, exponent: currency.exponent))) — map it: \(u.addCommand)")
         }
