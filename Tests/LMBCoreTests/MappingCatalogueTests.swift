@@ -245,7 +245,7 @@ struct MappingRuleTests {
     @Test("a combination Amazon has not told anyone about still waits: nothing is guessed")
     func unknownWaits() {
         for g in [group("other-transaction", "other-transaction", "Mystery Adjustment"), group("Adjustment", "ItemPrice", "Principal"),
-                  group("Order", "DirectPayment", "Something"), group("NewEvent", "NewType", "NewThing")] {
+                  group("Order", "NewFees", "Something"), group("NewEvent", "NewType", "NewThing")] {
             #expect(Mapping.defaults.match(g) == nil, "\(g)")
             #expect(Mapping.defaults.resolve(g) == nil)
         }

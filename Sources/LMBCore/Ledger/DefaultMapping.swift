@@ -96,6 +96,8 @@ extension Mapping {
         rule("*", "ItemFees", "EasyShipFee", .shippingLabels, "Easy Ship delivery charge (Japan, India): postage for seller-fulfilled orders"),
         rule("Amazon Easy Ship Charges", "*", "*", .shippingLabels, "Easy Ship delivery charges as their own V1 transaction type"),
         rule("*", "*", "MFNPostageFee", .shippingLabels, "postage bought through Amazon for seller-fulfilled orders"),
+        rule("*", "DirectPayment", "*", .other,
+             "judgement call: what the buyer paid the seller directly (stored-value card, private-label card, cash on delivery) and Amazon deducts again; the sale itself is booked in full, so this only moves money the seller already holds"),
         rule("*", "ShipmentFees", "*", .fbaFees, "V1 shipment fees: FBA transportation"),
         rule("*", "OrderFees", "*", .sellerFees, "V1 order-level selling fees"),
         rule("*", "MiscFee", "*", .sellerFees, "V1 misc-fee-amount: miscellaneous selling fees"),
