@@ -271,6 +271,12 @@ struct MappingLedgerTests {
         #expect(other.description.contains("Mystery Adjustment [unmapped: booked to Other"))
         #expect(other.accountCode == "LMB11")
         #expect(r.postings.first?.signedTotalMinor == p.header.totalMinor)
+        // A combination a rule books to Other keeps a line of its own, without the note.
+        mapping.rules = [MappingRule("Order", "ItemPrice", "Shipping", .other)]
+        let (_, both) = try book("v2-unmapped.txt", mapping)
+        let others = try #require(both.postings.first).lines.filter { $0.category == .other }
+        #expect(others.map(\.amountMinor) == [499, -1000])
+        #expect(others.map { $0.description.contains("[unmapped") } == [false, true])
         // Without the policy the same file waits, as before.
         let (_, waiting) = try book("v2-unmapped.txt", .defaults)
         #expect(waiting.needsMapping && waiting.postings.isEmpty && waiting.bookedToOther.isEmpty)

@@ -177,26 +177,26 @@ public struct Ledger: Sendable {
     }
 
     /// One line per (category, account, tax type) — and per marketplace or SKU when the mapping groups by one.
-    /// A rule that names its own account or tax type gets lines of its own; what the unmapped policy booked says so.
+    /// A rule that names its own account or tax type gets lines of its own, and so does what the unmapped policy
+    /// booked, with a note that says so.
     func categoryLines(_ rows: [(SettlementGroup, MappingMatch)], marketplace: String) -> [PostingLine] {
-        struct Key: Hashable { var category: Category; var detail: String; var account: String; var taxType: String }
+        struct Key: Hashable { var category: Category; var detail: String; var account: String; var taxType: String; var unruled: Bool }
         var amounts: [Key: Int64] = [:]
         var names: [Key: [String: Int64]] = [:]
-        var unruled: Set<Key> = []
         for (g, m) in rows {
             let account = mapping.account(for: m.category)
-            let key = Key(category: m.category, detail: mapping.lineGrouping == .category ? "" : g.detail,
-                          account: m.rule?.account ?? account.account, taxType: m.rule?.taxType ?? account.taxType)
+            let key = Key(category: m.category, detail: mapping.lineGrouping == .category ? "" : g.detail, account: m.rule?.account ?? account.account,
+                          taxType: m.rule?.taxType ?? account.taxType, unruled: m.source == .unmappedPolicy)
             amounts[key, default: 0] += g.amountMinor
             names[key, default: [:]][g.amountDescription.isEmpty ? g.transactionType : g.amountDescription, default: 0] += g.amountMinor
-            if m.source == .unmappedPolicy { unruled.insert(key) }
         }
         var lines: [PostingLine] = []
-        for key in amounts.keys.sorted(by: { ($0.category, $0.detail, $0.account, $0.taxType) < ($1.category, $1.detail, $1.account, $1.taxType) }) {
+        let order = { (k: Key) in (k.category, k.detail, k.unruled ? 1 : 0, k.account, k.taxType) }
+        for key in amounts.keys.sorted(by: { order($0) < order($1) }) {
             let list = names[key]!.sorted { (abs($0.value), $1.key) > (abs($1.value), $0.key) }.map(\.key)
             let shown = list.prefix(4).joined(separator: ", ") + (list.count > 4 ? ", …" : "")
             let where_ = key.detail.isEmpty ? marketplace : (mapping.lineGrouping == .marketplace ? key.detail : "\(marketplace) \(key.detail)")
-            let note = unruled.contains(key) ? " [\(UnmappedCombination.lineNote)]" : ""
+            let note = key.unruled ? " [\(UnmappedCombination.lineNote)]" : ""
             lines.append(PostingLine(category: key.category, description: "\(where_) \(key.category.label.lowercased()) — \(shown)\(note)",
                                      accountCode: key.account, taxType: key.taxType, amountMinor: amounts[key]!))
         }
