@@ -113,7 +113,7 @@ struct MappingRuleTests {
         ("TCS-?GST", "TCS-IGST", true), ("TCS-?GST", "TCS-UTGST", false), ("*[CS]GST", "Commission SGST", true),
         ("*[CS]GST", "Commission IGST", false), ("*[!C]GST", "Commission IGST", true), ("\\*", "*", true), ("\\*", "x", false),
         ("", "", true), ("", "x", false), ("*", "", true), ("a*b*c", "aXbYbZc", true), ("a*b*c", "aXbYc d", false),
-        ("ÉTÉ*", "été 2025", true),
+        ("ÉTÉ*", "été 2025", true), ("[\\]]x", "]x", true), ("[0-9]*", "194-O", true), ("[0-9]*", "TDS", false),
     ])
     func globs(pattern: String, value: String, matches: Bool) {
         #expect(MappingPattern(pattern).problem == nil)

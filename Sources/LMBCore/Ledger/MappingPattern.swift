@@ -168,33 +168,8 @@ public struct MappingPattern: Sendable, Hashable, CustomStringConvertible {
                 guard k + 1 < s.count else { throw Unreadable(reason: "a trailing '\\' escapes nothing (write '\\\\' for a backslash)") }
                 out.append(.scalar(s[k + 1])); k += 2
             case "[":
-                var m = k + 1
-                var negated = false
-                if m < s.count, s[m] == "!" || s[m] == "^" { negated = true; m += 1 }
-                var ranges: [ClosedRange<UInt32>] = []
-                var closed = false
-                while m < s.count {
-                    if s[m] == "]" { closed = true; m += 1; break }
-                    var lower = s[m]
-                    if lower == "\\" {
-                        guard m + 1 < s.count else { break }
-                        m += 1; lower = s[m]
-                    }
-                    m += 1
-                    var upper = lower
-                    if m + 1 < s.count, s[m] == "-", s[m + 1] != "]" {
-                        upper = s[m + 1]
-                        if upper == "\\", m + 2 < s.count { upper = s[m + 2]; m += 1 }
-                        m += 2
-                    }
-                    guard lower.value <= upper.value else { throw Unreadable(reason: "the range '\(lower)-\(upper)' runs backwards") }
-                    guard upper.value - lower.value < 4096 else { throw Unreadable(reason: "the range '\(lower)-\(upper)' is too wide") }
-                    ranges.append(lower.value...upper.value)
-                }
-                guard closed else { throw Unreadable(reason: "a '[' is never closed by ']' (write '\\[' for a bracket)") }
-                guard !ranges.isEmpty else { throw Unreadable(reason: "'[]' is an empty set of characters") }
-                out.append(.set(ranges: ranges, negated: negated))
-                k = m
+                let (set, next) = try readSet(s, from: k + 1)
+                out.append(set); k = next
             case "]":
                 throw Unreadable(reason: "a ']' closes no '[' (write '\\]' for a bracket)")
             default:
@@ -202,5 +177,34 @@ public struct MappingPattern: Sendable, Hashable, CustomStringConvertible {
             }
         }
         return out
+    }
+
+    /// `[abc]`, `[a-z]`, `[!abc]` from just after its `[`: the token, and where the pattern goes on.
+    static func readSet(_ s: [Unicode.Scalar], from start: Int) throws(Unreadable) -> (Token, Int) {
+        var m = start
+        var negated = false
+        if m < s.count, s[m] == "!" || s[m] == "^" { negated = true; m += 1 }
+        var ranges: [ClosedRange<UInt32>] = []
+        func character() -> Unicode.Scalar? {   // one character of the set, `\x` being x
+            guard m < s.count else { return nil }
+            if s[m] == "\\" { m += 1; guard m < s.count else { return nil } }
+            defer { m += 1 }
+            return s[m]
+        }
+        while m < s.count, s[m] != "]" {
+            guard let lower = character() else { break }
+            var upper = lower
+            if m + 1 < s.count, s[m] == "-", s[m + 1] != "]" {
+                m += 1
+                guard let u = character() else { break }
+                upper = u
+            }
+            guard lower.value <= upper.value else { throw Unreadable(reason: "the range '\(lower)-\(upper)' runs backwards") }
+            guard upper.value - lower.value < 4096 else { throw Unreadable(reason: "the range '\(lower)-\(upper)' is too wide") }
+            ranges.append(lower.value...upper.value)
+        }
+        guard m < s.count, s[m] == "]" else { throw Unreadable(reason: "a '[' is never closed by ']' (write '\\[' for a bracket)") }
+        guard !ranges.isEmpty else { throw Unreadable(reason: "'[]' is an empty set of characters") }
+        return (.set(ranges: ranges, negated: negated), m + 1)
     }
 }
