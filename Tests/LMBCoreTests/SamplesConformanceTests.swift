@@ -22,6 +22,11 @@ struct SamplesConformanceTests {
         }
         let result = Ledger(mapping: .defaults).book(header: parsed.header, marketplace: parsed.marketplace, groups: parsed.groups)
         #expect(!result.needsMapping, "\(result.unmapped)")
+        // Stored, it is ready, and every combination is booked by a built-in rule (none by the unmapped policy).
+        let stored = try #require(try store.settlement(id: parsed.header.id))
+        #expect(stored.status(ledger: try Booking(store: store, mapping: .defaults).book(stored)) == .ready)
+        #expect(Mapping.defaults.explain(stored).combinations.allSatisfy { $0.match?.rule != nil })
+        if parsed.header.format == .amazonV1 { #expect(posting(result).contactName == "Amazon.ca") }
         // Every split still nets to the deposit, to the cent: the last part is the deposit, the others net to zero.
         let posting = try #require(result.postings.last)
         #expect(posting.signedTotalMinor == parsed.header.totalMinor)
@@ -30,6 +35,8 @@ struct SamplesConformanceTests {
         let months = Set(parsed.groups.map(\.month).filter { !$0.isEmpty })
         #expect(result.postings.count == max(1, months.count))
     }
+
+    func posting(_ r: LedgerResult) -> Posting { r.postings.last! }
 
     @Test("the DE file's category totals agree with Amazon's own payout summary")
     func germanSummary() throws {
@@ -61,9 +68,14 @@ struct SamplesConformanceTests {
         let deposits = dataRows.filter { $0.contains(",Deposit,") }.count
         #expect(payouts.count == deposits)
         #expect(payouts.reduce(0) { $0 + $1.settlement.rowCount } == dataRows.count - deposits)
+        let store = try Store.open(home: try temporaryHome())
+        #expect(try Importer(store: store).importFile(path: path).count == payouts.count)
         for p in payouts {
             let result = Ledger(mapping: .defaults).book(header: p.settlement.header, marketplace: "Etsy", groups: p.settlement.groups)
             #expect(!result.needsMapping, "\(result.unmapped)")
+            #expect(result.bookedToOther.isEmpty)
+            let stored = try #require(try store.settlement(id: p.settlement.header.id))
+            #expect(stored.status(ledger: try Booking(store: store, mapping: .defaults).book(stored)) == .ready)
             #expect(result.postings.last?.signedTotalMinor == p.settlement.header.totalMinor)
             #expect(result.postings.reduce(Int64(0)) { $0 + $1.signedTotalMinor } == p.settlement.header.totalMinor)
         }

@@ -210,11 +210,25 @@ final class DiagnosisRun: @unchecked Sendable {
                 problems.append("\(c.rawValue): tax type \(a.taxType) does not exist")
             }
         }
-        if problems.isEmpty {
+        let booked = bookedToOther(mapping)
+        if problems.isEmpty && !booked.isEmpty {
+            checks.append(.warn("mapping", "every mapped account is ACTIVE and every tax type exists, but \"unmapped\": \"other\" books combinations no rule covers to Other in settlements \(booked.joined(separator: ", "))",
+                                fix: "See them with lmb mapping explain ID and map each with lmb mapping add."))
+        } else if problems.isEmpty {
             checks.append(.pass("mapping", "every mapped account is ACTIVE and every tax type exists (\(Category.allCases.count) categories)"))
         } else {
             checks.append(.fail("mapping", XeroFailure(.config, problems.joined(separator: "; ")),
                                 fix: "Edit mapping.json (lmb mapping init writes one) so every category names an active account and tax type of this organisation, or add them in Xero."))
+        }
+    }
+
+    /// Unsent settlements in which `"unmapped": "other"` books combinations no rule covers, with how many.
+    func bookedToOther(_ mapping: Mapping) -> [String] {
+        guard mapping.unmappedPolicy == .other else { return [] }
+        let booking = Booking(store: session.store, mapping: mapping)
+        return ((try? session.store.allSettlements()) ?? []).compactMap { s in
+            guard let r = try? booking.book(s), !r.bookedToOther.isEmpty, s.status(ledger: r) != .sent else { return nil }
+            return "\(s.header.id) (\(r.bookedToOther.count))"
         }
     }
 

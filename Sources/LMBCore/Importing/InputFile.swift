@@ -7,6 +7,13 @@ import Darwin
 /// The check every path argument passes before lmb opens it: a readable regular file, or a one-line refusal.
 /// (Opening a FIFO would block until a writer comes; a device or a directory is never a settlement.)
 public enum InputFile {
+    /// For commands that take a file or a settlement id: a target that exists on disk, or is written like a
+    /// path, is a file; anything else is an id.
+    public static func namesFile(_ target: String) -> Bool {
+        var st = stat()
+        return lstat(target, &st) == 0 || target.contains("/") || [".txt", ".csv", ".tsv"].contains { target.hasSuffix($0) }
+    }
+
     public static func check(_ path: String, displayName: String? = nil) throws(SettlementFileError) {
         let name = displayName ?? path
         var st = stat()

@@ -96,12 +96,14 @@ public struct LedgerResult: Sendable, Equatable {
     public var unmapped: [UnmappedCombination]
     public var categoryTotals: [(Category, Int64)]
     public var reserves: ReserveReconciliation?
+    /// Combinations no rule covers that the mapping's `"unmapped": "other"` booked to Other: each one a warning.
+    public var bookedToOther: [UnmappedCombination] = []
 
     public var needsMapping: Bool { !unmapped.isEmpty }
 
     public static func == (a: LedgerResult, b: LedgerResult) -> Bool {
         a.postings == b.postings && a.unmapped == b.unmapped && a.categoryTotals.map(\.0) == b.categoryTotals.map(\.0)
-            && a.categoryTotals.map(\.1) == b.categoryTotals.map(\.1) && a.reserves == b.reserves
+            && a.categoryTotals.map(\.1) == b.categoryTotals.map(\.1) && a.reserves == b.reserves && a.bookedToOther == b.bookedToOther
     }
 }
 
@@ -119,31 +121,30 @@ public struct Ledger: Sendable {
 
     static let monthNames = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"]
 
-    public func book(header: SettlementHeader, marketplace: String, groups: [SettlementGroup]) -> LedgerResult {
-        // 1. Categories, and what no rule covers.
+    public func book(header: SettlementHeader, marketplace reported: String, groups: [SettlementGroup]) -> LedgerResult {
+        let marketplace = AmazonMarketplace.name(format: header.format, currency: header.currency, reported: reported)
+        // 1. Categories, and what no rule covers: each distinct combination is matched once, however many months it spans.
         var unmapped: [String: UnmappedCombination] = [:]
-        var mapped: [(SettlementGroup, Category)] = []
+        var bookedToOther: [String: UnmappedCombination] = [:]
+        var matches: [String: MappingMatch?] = [:]
+        var mapped: [(SettlementGroup, MappingMatch)] = []
         for g in groups {
-            guard let category = mapping.category(of: g) else {
-                let key = "\(g.transactionType)\u{1F}\(g.amountType)\u{1F}\(g.amountDescription)"
-                var u = unmapped[key] ?? UnmappedCombination(transactionType: g.transactionType, amountType: g.amountType,
-                                                               amountDescription: g.amountDescription, count: 0, amountMinor: 0)
-                u.count += g.count
-                u.amountMinor += g.amountMinor
-                unmapped[key] = u
+            let key = "\(g.transactionType)\u{1F}\(g.amountType)\u{1F}\(g.amountDescription)"
+            let found: MappingMatch?
+            if let known = matches[key] { found = known } else { found = mapping.resolve(g); matches[key] = found }
+            guard let match = found else {
+                unmapped[key, default: UnmappedCombination(g)].add(g)
                 continue
             }
-            mapped.append((g, category))
+            if match.source == .unmappedPolicy { bookedToOther[key, default: UnmappedCombination(g)].add(g) }
+            mapped.append((g, match))
         }
         var totals: [Category: Int64] = [:]
-        for (g, c) in mapped { totals[c, default: 0] += g.amountMinor }
+        for (g, m) in mapped { totals[m.category, default: 0] += g.amountMinor }
         let categoryTotals = totals.keys.sorted().map { ($0, totals[$0]!) }
-        let unmappedList = unmapped.values.sorted {
-            ($0.transactionType, $0.amountType, $0.amountDescription) < ($1.transactionType, $1.amountType, $1.amountDescription)
-        }
         let reserves = Self.reserves(groups)
-        guard unmappedList.isEmpty else {
-            return LedgerResult(postings: [], unmapped: unmappedList, categoryTotals: categoryTotals, reserves: reserves)
+        guard unmapped.isEmpty else {
+            return LedgerResult(postings: [], unmapped: UnmappedCombination.sorted(unmapped), categoryTotals: categoryTotals, reserves: reserves)
         }
         // 2. Parts: one per month when the settlement spans a month end (rows without a date go with the last).
         let months = Set(mapped.map(\.0.month).filter { !$0.isEmpty }).sorted()
@@ -171,27 +172,33 @@ public struct Ledger: Sendable {
             postings.append(document(header: header, marketplace: marketplace, part: index + 1, parts: partMonths.count, month: month,
                                      lines: lines, isLast: isLast))
         }
-        return LedgerResult(postings: postings, unmapped: [], categoryTotals: categoryTotals, reserves: reserves)
+        return LedgerResult(postings: postings, unmapped: [], categoryTotals: categoryTotals, reserves: reserves,
+                            bookedToOther: UnmappedCombination.sorted(bookedToOther))
     }
 
-    /// One line per (category, tax type) — and per marketplace or SKU when the mapping groups by one.
-    func categoryLines(_ rows: [(SettlementGroup, Category)], marketplace: String) -> [PostingLine] {
-        struct Key: Hashable { var category: Category; var detail: String }
+    /// One line per (category, account, tax type) — and per marketplace or SKU when the mapping groups by one.
+    /// A rule that names its own account or tax type gets lines of its own, and so does what the unmapped policy
+    /// booked, with a note that says so.
+    func categoryLines(_ rows: [(SettlementGroup, MappingMatch)], marketplace: String) -> [PostingLine] {
+        struct Key: Hashable { var category: Category; var detail: String; var account: String; var taxType: String; var unruled: Bool }
         var amounts: [Key: Int64] = [:]
         var names: [Key: [String: Int64]] = [:]
-        for (g, c) in rows {
-            let key = Key(category: c, detail: mapping.lineGrouping == .category ? "" : g.detail)
+        for (g, m) in rows {
+            let account = mapping.account(for: m.category)
+            let key = Key(category: m.category, detail: mapping.lineGrouping == .category ? "" : g.detail, account: m.rule?.account ?? account.account,
+                          taxType: m.rule?.taxType ?? account.taxType, unruled: m.source == .unmappedPolicy)
             amounts[key, default: 0] += g.amountMinor
             names[key, default: [:]][g.amountDescription.isEmpty ? g.transactionType : g.amountDescription, default: 0] += g.amountMinor
         }
         var lines: [PostingLine] = []
-        for key in amounts.keys.sorted(by: { ($0.category, $0.detail) < ($1.category, $1.detail) }) {
-            let account = mapping.account(for: key.category)
+        let order = { (k: Key) in (k.category, k.detail, k.unruled ? 1 : 0, k.account, k.taxType) }
+        for key in amounts.keys.sorted(by: { order($0) < order($1) }) {
             let list = names[key]!.sorted { (abs($0.value), $1.key) > (abs($1.value), $0.key) }.map(\.key)
             let shown = list.prefix(4).joined(separator: ", ") + (list.count > 4 ? ", …" : "")
             let where_ = key.detail.isEmpty ? marketplace : (mapping.lineGrouping == .marketplace ? key.detail : "\(marketplace) \(key.detail)")
-            lines.append(PostingLine(category: key.category, description: "\(where_) \(key.category.label.lowercased()) — \(shown)",
-                                     accountCode: account.account, taxType: account.taxType, amountMinor: amounts[key]!))
+            let note = key.unruled ? " [\(UnmappedCombination.lineNote)]" : ""
+            lines.append(PostingLine(category: key.category, description: "\(where_) \(key.category.label.lowercased()) — \(shown)\(note)",
+                                     accountCode: key.account, taxType: key.taxType, amountMinor: amounts[key]!))
         }
         return lines
     }

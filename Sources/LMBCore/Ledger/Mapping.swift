@@ -42,43 +42,30 @@ public struct CategoryAccount: Codable, Sendable, Equatable {
     }
 }
 
-/// A rule: rows whose three fields match go to `category`. `*` matches anything; a trailing `*` matches a prefix.
-public struct MappingRule: Codable, Sendable, Equatable {
-    public var transactionType: String
-    public var amountType: String
-    public var amountDescription: String
-    public var category: Category
 
-    public init(_ transactionType: String, _ amountType: String, _ amountDescription: String, _ category: Category) {
-        self.transactionType = transactionType
-        self.amountType = amountType
-        self.amountDescription = amountDescription
-        self.category = category
-    }
-
-    static func matches(_ pattern: String, _ value: String) -> Bool {
-        if pattern == "*" { return true }
-        if pattern.hasSuffix("*") { return value.lowercased().hasPrefix(pattern.dropLast().lowercased()) }
-        return pattern.caseInsensitiveCompare(value) == .orderedSame
-    }
-
-    func matches(_ g: SettlementGroup) -> Bool {
-        Self.matches(transactionType, g.transactionType) && Self.matches(amountType, g.amountType)
-            && Self.matches(amountDescription, g.amountDescription)
-    }
-
-    /// Exact fields beat prefixes, prefixes beat `*`: the most specific rule wins.
-    var specificity: Int {
-        [transactionType, amountType, amountDescription].reduce(0) { total, p in
-            total + (p == "*" ? 0 : p.hasSuffix("*") ? 1 : 2)
-        }
-    }
+/// What becomes of a combination that no rule matches.
+public enum UnmappedPolicy: String, Codable, Sendable, CaseIterable {
+    /// The settlement waits in needs-mapping until a rule covers it (the default: nothing is guessed).
+    case wait
+    /// It is booked to the Other category, with a note on the line and a warning wherever it shows.
+    case other
 }
 
 /// How settlements are booked: an account and tax type per category, and the rules that put rows in categories.
+///
+/// Rules come in two layers. The home's mapping.json holds the user's own (`rules`); they are tried first, and
+/// the most specific one that matches wins. Only when none of them matches do the built-in defaults
+/// (`Mapping.defaultRules`) decide, again by specificity. So a home rule always overrides a default, and a
+/// mapping.json written by an older lmb (version 1, a full copy of the defaults of its day) keeps booking what it
+/// booked, while the built-in defaults now map what it left unmapped.
 public struct Mapping: Codable, Sendable, Equatable {
+    /// 2: the file holds the user's own settings and rules, layered over the built-in defaults.
+    public static let currentVersion = 2
+
     public var version: Int
+    /// Accounts by category raw value; a category not named here books to its default account.
     public var categories: [String: CategoryAccount]
+    /// The home's own rules, tried before the built-in defaults.
     public var rules: [MappingRule]
     /// Month-end split (on unless false): one document per calendar month a settlement's rows fall in.
     public var split: Bool?
@@ -86,12 +73,26 @@ public struct Mapping: Codable, Sendable, Equatable {
     public var carriedForward: CategoryAccount?
     /// Lines per category (default), per category and marketplace, or per category and SKU.
     public var grouping: Grouping?
+    /// What becomes of a combination no rule matches: "wait" (the default) or "other".
+    public var unmapped: UnmappedPolicy?
 
     public enum Grouping: String, Codable, Sendable { case category, marketplace, sku }
+
+    public init(version: Int = Mapping.currentVersion, categories: [String: CategoryAccount] = [:], rules: [MappingRule] = [],
+                split: Bool? = nil, carriedForward: CategoryAccount? = nil, grouping: Grouping? = nil, unmapped: UnmappedPolicy? = nil) {
+        self.version = version
+        self.categories = categories
+        self.rules = rules
+        self.split = split
+        self.carriedForward = carriedForward
+        self.grouping = grouping
+        self.unmapped = unmapped
+    }
 
     public var splitsByMonth: Bool { split ?? true }
     public var carriedForwardAccount: CategoryAccount { carriedForward ?? Mapping.defaultCarriedForward }
     public var lineGrouping: Grouping { grouping ?? .category }
+    public var unmappedPolicy: UnmappedPolicy { unmapped ?? .wait }
     public static let defaultCarriedForward = CategoryAccount(account: "LMB12", taxType: "NONE", name: "Split Month Rollovers")
 
     public static let fileName = "mapping.json"
@@ -100,24 +101,39 @@ public struct Mapping: Codable, Sendable, Equatable {
         categories[category.rawValue] ?? Mapping.defaultAccounts[category]!
     }
 
-    /// The category of a group, or nil when no rule matches (the settlement then needs mapping).
-    public func category(of group: SettlementGroup) -> Category? {
-        var best: (rule: MappingRule, specificity: Int)?
-        for rule in rules where rule.matches(group) {
-            let s = rule.specificity
-            if best == nil || s > best!.specificity { best = (rule, s) }
-        }
-        return best?.rule.category
+    // MARK: Which rule books a group
+
+    /// The rule that books a group, from the home's rules first and then the built-in ones; nil when none matches.
+    public func match(_ group: SettlementGroup) -> MappingMatch? {
+        let folded = MappingRule.FoldedGroup(group)
+        if let i = MappingRule.best(in: rules, for: folded) { return MappingMatch(source: .home(i), rule: rules[i]) }
+        if let i = MappingRule.best(in: Mapping.defaultRules, for: folded) { return MappingMatch(source: .builtIn(i), rule: Mapping.defaultRules[i]) }
+        return nil
     }
 
+    /// As `match`, and then the unmapped policy: nil only when the group must wait for a rule.
+    public func resolve(_ group: SettlementGroup) -> MappingMatch? {
+        if let m = match(group) { return m }
+        return unmappedPolicy == .other ? MappingMatch(source: .unmappedPolicy, rule: nil) : nil
+    }
+
+    /// The category of a group, or nil when no rule matches (the settlement then needs mapping).
+    public func category(of group: SettlementGroup) -> Category? { match(group)?.category }
+
+    // MARK: Checks
+
     public func validate() throws {
-        for key in categories.keys where Category(rawValue: key) == nil {
+        if version > Mapping.currentVersion {
+            throw MappingError.invalid("version \(version) was written by a newer lmb (this one reads up to \(Mapping.currentVersion))")
+        }
+        for key in categories.keys.sorted() where Category(rawValue: key) == nil {
             throw MappingError.invalid("unknown category '\(key)' (known: \(Category.allCases.map(\.rawValue).joined(separator: ", ")))")
         }
-        for (key, account) in categories {
+        for (key, account) in categories.sorted(by: { $0.key < $1.key }) {
             if account.account.trimmingCharacters(in: .whitespaces).isEmpty { throw MappingError.invalid("category '\(key)' has an empty account code") }
             if account.taxType.trimmingCharacters(in: .whitespaces).isEmpty { throw MappingError.invalid("category '\(key)' has an empty taxType") }
         }
+        if let problem = MappingRule.problems(in: rules, name: { "rules[\($0)]" }).first { throw MappingError.invalid(problem) }
     }
 
     // MARK: Defaults
@@ -138,78 +154,57 @@ public struct Mapping: Codable, Sendable, Equatable {
         .shippingLabels: CategoryAccount(account: "LMB13", taxType: "NONE", name: "Shipping Labels"),
     ]
 
-    public static let defaultRules: [MappingRule] = [
-        // Reserves first and exactly: they are never sales or fees.
-        MappingRule("*", "*", "Current Reserve Amount", .reserves),
-        MappingRule("*", "*", "Previous Reserve Amount Balance", .reserves),
-        // Orders
-        MappingRule("Order", "ItemPrice", "*", .sales),
-        MappingRule("Order", "ItemPrice", "Tax", .salesTax),
-        MappingRule("Order", "ItemPrice", "ShippingTax", .salesTax),
-        MappingRule("Order", "ItemPrice", "GiftWrapTax", .salesTax),
-        MappingRule("*", "ItemWithheldTax", "*", .salesTax),
-        MappingRule("*", "Promotion", "*", .sales),
-        // Refunds
-        MappingRule("Refund", "ItemPrice", "*", .refunds),
-        MappingRule("Refund", "ItemPrice", "Tax", .salesTax),
-        MappingRule("Refund", "ItemPrice", "ShippingTax", .salesTax),
-        MappingRule("Refund", "ItemPrice", "GiftWrapTax", .salesTax),
-        MappingRule("Refund", "Promotion", "*", .refunds),
-        // Fees
-        MappingRule("*", "ItemFees", "*", .sellerFees),
-        MappingRule("*", "ItemFees", "FBA*", .fbaFees),
-        MappingRule("*", "ShipmentFees", "*", .fbaFees),
-        MappingRule("*", "OrderFees", "*", .sellerFees),
-        MappingRule("*", "*", "Subscription Fee", .sellerFees),
-        MappingRule("Subscription Fee", "*", "*", .sellerFees),
-        MappingRule("ServiceFee", "*", "*", .sellerFees),
-        MappingRule("ServiceFee", "*", "Cost of Advertising", .advertising),
-        MappingRule("ServiceFee", "OtherFee", "TaxAmount", .advertising),
-        MappingRule("*", "*", "Storage Fee", .storageFees),
-        MappingRule("Storage Fee", "*", "*", .storageFees),
-        MappingRule("*", "*", "StorageRenewalBilling", .storageFees),
-        MappingRule("*", "*", "FBALongTermStorageFee", .storageFees),
-        // Reimbursements
-        MappingRule("FBA Inventory Reimbursement", "*", "*", .reimbursements),
-        MappingRule("WAREHOUSE_DAMAGE", "*", "*", .reimbursements),
-        MappingRule("WAREHOUSE_LOST", "*", "*", .reimbursements),
-        MappingRule("REVERSAL_REIMBURSEMENT", "*", "*", .reimbursements),
-        MappingRule("*", "FBA Inventory Reimbursement", "*", .reimbursements),
-        // Loans and money moved between Amazon and the seller
-        MappingRule("*", "*", "Loan Servicing", .loans),
-        MappingRule("Payable to Amazon", "*", "*", .other),
-        MappingRule("Successful charge", "*", "*", .other),
-        MappingRule("Micro Deposit", "*", "*", .other),
-        // Etsy monthly statements: the Type column, then the title.
-        MappingRule("Sale", "Etsy", "*", .sales),
-        MappingRule("Refund", "Etsy", "*", .refunds),
-        MappingRule("Fee", "Etsy", "*", .sellerFees),
-        MappingRule("Tax", "Etsy", "*", .salesTax),
-        MappingRule("Buyer Fee", "Etsy", "*", .salesTax),
-        MappingRule("Shipping", "Etsy", "*", .shippingLabels),
-        MappingRule("Marketing", "Etsy", "*", .advertising),
-        MappingRule("Deposit", "Etsy", "Etsy balance carried", .reserves),
-    ]
-
+    /// What `lmb mapping init` writes and what applies without a file: every account spelled out to edit, no rules
+    /// of the user's own yet, and unmapped combinations waiting.
     public static let defaults = Mapping(
-        version: 1,
         categories: Dictionary(uniqueKeysWithValues: defaultAccounts.map { ($0.key.rawValue, $0.value) }),
-        rules: defaultRules, split: true, carriedForward: defaultCarriedForward, grouping: .category)
+        rules: [], split: true, carriedForward: defaultCarriedForward, grouping: .category, unmapped: .wait)
 
     // MARK: File
 
+    enum CodingKeys: String, CodingKey { case version, categories, rules, split, carriedForward, grouping, unmapped }
+
+    /// Every key may be left out: a file holding only `{"rules": […]}` is a whole mapping.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        version = try c.decodeIfPresent(Int.self, forKey: .version) ?? Mapping.currentVersion
+        categories = try c.decodeIfPresent([String: CategoryAccount].self, forKey: .categories) ?? [:]
+        rules = try c.decodeIfPresent([MappingRule].self, forKey: .rules) ?? []
+        split = try c.decodeIfPresent(Bool.self, forKey: .split)
+        carriedForward = try c.decodeIfPresent(CategoryAccount.self, forKey: .carriedForward)
+        grouping = try c.decodeIfPresent(Grouping.self, forKey: .grouping)
+        unmapped = try c.decodeIfPresent(UnmappedPolicy.self, forKey: .unmapped)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(version, forKey: .version)
+        if !categories.isEmpty { try c.encode(categories, forKey: .categories) }
+        try c.encode(rules, forKey: .rules)
+        try c.encodeIfPresent(split, forKey: .split)
+        try c.encodeIfPresent(carriedForward, forKey: .carriedForward)
+        try c.encodeIfPresent(grouping, forKey: .grouping)
+        try c.encodeIfPresent(unmapped, forKey: .unmapped)
+    }
+
+    /// The home's mapping: its mapping.json when there is one, else the defaults.
     public static func load(home: URL) throws -> Mapping {
         let url = home.appendingPathComponent(fileName)
         guard FileManager.default.fileExists(atPath: url.path) else { return .defaults }
-        let data = try Data(contentsOf: url)
-        let mapping: Mapping
+        return try load(file: url.path)
+    }
+
+    public static func load(file path: String) throws -> Mapping {
+        let data = try Data(contentsOf: URL(fileURLWithPath: path))
         do {
-            mapping = try JSONDecoder().decode(Mapping.self, from: data)
+            let mapping = try JSONDecoder().decode(Mapping.self, from: data)
+            try mapping.validate()
+            return mapping
         } catch let error as DecodingError {
-            throw MappingError.syntax(url.path, Mapping.describe(error))
+            throw MappingError.syntax(path, Mapping.describe(error))
+        } catch MappingError.invalid(let detail) {
+            throw MappingError.invalidFile(path, detail)
         }
-        try mapping.validate()
-        return mapping
     }
 
     public func encoded() -> String {
@@ -218,11 +213,26 @@ public struct Mapping: Codable, Sendable, Equatable {
         return String(decoding: try! encoder.encode(self), as: UTF8.self) + "\n"
     }
 
+    /// Writes the file whole or not at all: a temporary file beside it, renamed over it.
+    public func write(to path: String) throws {
+        let tmp = path + ".tmp-\(getpid())"
+        do {
+            try Data(encoded().utf8).write(to: URL(fileURLWithPath: tmp))
+        } catch {
+            throw LMBError.io("cannot write \(tmp): \(error.localizedDescription)")
+        }
+        guard rename(tmp, path) == 0 else {
+            unlink(tmp)
+            throw LMBError.io("cannot write \(path): \(String(cString: strerror(errno)))")
+        }
+    }
+
     static func describe(_ error: DecodingError) -> String {
         switch error {
         case .dataCorrupted(let c):
             let underlying = (c.underlyingError as NSError?)?.userInfo[NSDebugDescriptionErrorKey] as? String
-            return underlying ?? c.debugDescription
+            let detail = underlying ?? c.debugDescription
+            return c.codingPath.isEmpty ? detail : "\(detail) at \(path(c.codingPath))"
         case .keyNotFound(let key, let c):
             return "missing '\(key.stringValue)' at \(path(c.codingPath))"
         case .typeMismatch(_, let c), .valueNotFound(_, let c):
@@ -233,18 +243,48 @@ public struct Mapping: Codable, Sendable, Equatable {
     }
 
     static func path(_ keys: [CodingKey]) -> String {
-        keys.isEmpty ? "the top level" : keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+        guard !keys.isEmpty else { return "the top level" }
+        return keys.reduce("") { out, key in key.intValue.map { out + "[\($0)]" } ?? (out.isEmpty ? key.stringValue : out + "." + key.stringValue) }
+    }
+}
+
+/// Which rule booked a group, and where the rule came from.
+public struct MappingMatch: Sendable, Equatable {
+    public enum Source: Sendable, Equatable {
+        /// The home's mapping.json, `rules[index]`.
+        case home(Int)
+        /// The built-in defaults, `Mapping.defaultRules[index]`.
+        case builtIn(Int)
+        /// No rule: the mapping's `"unmapped": "other"` booked it to Other.
+        case unmappedPolicy
+    }
+
+    public var source: Source
+    /// Nil when the unmapped policy booked the group.
+    public var rule: MappingRule?
+
+    public var category: Category { rule?.category ?? .other }
+
+    /// Where the source is, as a person reads it: `mapping.json rules[3]`, `built-in`, `"unmapped": "other"`.
+    public var sourceLabel: String {
+        switch source {
+        case .home(let i): return "\(Mapping.fileName) rules[\(i)]"
+        case .builtIn: return "built-in"
+        case .unmappedPolicy: return "\"unmapped\": \"other\""
+        }
     }
 }
 
 public enum MappingError: Error, CustomStringConvertible {
     case syntax(String, String)
     case invalid(String)
+    case invalidFile(String, String)
 
     public var description: String {
         switch self {
         case .syntax(let file, let detail): return "\(file): not a valid mapping file: \(detail)"
         case .invalid(let detail): return "the mapping is invalid: \(detail)"
+        case .invalidFile(let file, let detail): return "\(file): the mapping is invalid: \(detail)"
         }
     }
 }

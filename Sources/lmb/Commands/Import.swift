@@ -61,6 +61,7 @@ extension LMB {
             let ledger = Ledger(mapping: mapping).book(header: parsed.header, marketplace: parsed.marketplace, groups: parsed.groups)
             let status: SettlementStatus = ledger.needsMapping ? .needsMapping : .ready
             let h = parsed.header
+            Render.warnBookedToOther(settlementID: h.id, ledger, currency: h.currencyInfo, quiet: ctx.quiet)
             if ctx.talks {
                 let what = outcome.verb == "unchanged" ? "already imported, nothing changed:" : outcome.verb
                 Terminal.out("\(what) settlement \(h.id) (\(parsed.marketplace), \(h.startDate) → \(h.endDate), \(parsed.rowCount) rows, total \(h.total))\(status == .needsMapping ? " — needs mapping: run 'lmb preview \(h.id)'" : "")")

@@ -32,6 +32,7 @@ extension LMB {
                     code = .dataError
                     continue
                 }
+                Render.warnBookedToOther(settlementID: p.header.id, result, currency: p.header.currencyInfo)
                 postings += result.postings
                 if !global.json {
                     if i > 0 { Terminal.out("\n" + String(repeating: "─", count: 60) + "\n") }
@@ -40,12 +41,6 @@ extension LMB {
             }
             if global.json { Terminal.out(Posting.requestBody(postings).rendered()) }
             return code
-        }
-
-        /// A target that exists on disk, or is written like a path, is a file; anything else is a settlement id.
-        static func namesFile(_ target: String) -> Bool {
-            var st = stat()
-            return lstat(target, &st) == 0 || target.contains("/") || [".txt", ".csv", ".tsv"].contains { target.hasSuffix($0) }
         }
 
         func run() throws {
@@ -57,7 +52,7 @@ extension LMB {
                 let result: LedgerResult
                 var isFile = false
                 let store = FileManager.default.fileExists(atPath: home.storePath) ? try Store.open(home: home) : nil
-                if Self.namesFile(target) {
+                if InputFile.namesFile(target) {
                     try InputFile.check(target)
                     if EtsyStatementParser.detect(path: target) {
                         return try previewEtsy(mapping: mapping, lock: try store?.organisationFacts(tenant: nil)?.lockDate)
@@ -81,6 +76,7 @@ extension LMB {
                     }
                     return .dataError
                 }
+                Render.warnBookedToOther(settlementID: header.id, result, currency: header.currencyInfo)
                 if global.json {
                     Terminal.out(Posting.requestBody(result.postings).rendered())
                 } else {

@@ -54,6 +54,10 @@ extension LMB {
                 defer { withExtendedLifetime(lock) {} }
                 let session = try ctx.session()
                 let targets = all ? try Sender.readySettlements(store: session.store, mapping: mapping) : ids
+                let booking = Booking(store: session.store, mapping: mapping)
+                for s in try targets.compactMap({ try session.store.settlement(id: $0) }) {
+                    Render.warnBookedToOther(settlementID: s.header.id, try booking.book(s), currency: s.header.currencyInfo, quiet: ctx.quiet)
+                }
                 let client: XeroClient
                 do { client = try session.client(tenant: tenant) } catch let f as XeroFailure {
                     return try render(targets.map { SendResult(settlementID: $0, outcome: .failed, classification: f.classification, message: f.message, invoiceIDs: [], invoiceNumbers: [], failure: f) }, mapping: mapping)
@@ -113,6 +117,7 @@ extension LMB {
                     continue
                 }
                 if s.status(ledger: result) == .sent { if !ctx.quiet { Terminal.err("skipped \(s.header.id): already sent") }; continue }
+                Render.warnBookedToOther(settlementID: s.header.id, result, currency: s.header.currencyInfo, quiet: ctx.quiet)
                 bodies.append(contentsOf: result.postings.map { $0.xeroInvoice(status: self.status.rawValue.uppercased()) })
             }
             Terminal.out(JSON.object([("Invoices", .array(bodies))]).rendered())

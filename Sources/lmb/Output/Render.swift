@@ -40,8 +40,8 @@ enum Render {
             rows.append([u.transactionType, u.amountType, u.amountDescription, String(u.count), Money.format(u.amountMinor, exponent: currency.exponent)])
         }
         out.append(Terminal.table(rows, rightAlign: [3, 4]).split(separator: "\n").map { "  " + $0 }.joined(separator: "\n"))
-        out.append("Add a rule for each to the \"rules\" list of the mapping (lmb mapping init writes one; CATEGORY is one of \(Category.allCases.map(\.rawValue).joined(separator: ", "))):")
-        for u in unmapped { out.append("  " + u.suggestedRule) }
+        out.append("Map each with lmb mapping add (CATEGORY is one of \(Category.allCases.map(\.rawValue).joined(separator: ", "))), or add the rule to the \"rules\" of mapping.json:")
+        for u in unmapped { out.append("  " + u.addCommand + "\n    " + u.suggestedRule) }
         return out.joined(separator: "\n")
     }
 
