@@ -15,11 +15,6 @@ enum Terminal {
 
     static var stderrIsTTY: Bool { isatty(2) == 1 }
 
-    static var useColour: Bool {
-        let env = ProcessInfo.processInfo.environment
-        return isatty(1) == 1 && env["NO_COLOR"] == nil && env["TERM"] != "dumb"
-    }
-
     /// Left-aligned text columns, the last column right-aligned when it holds amounts.
     static func table(_ rows: [[String]], rightAlign: Set<Int> = []) -> String {
         guard let width = rows.map(\.count).max() else { return "" }
