@@ -16,7 +16,7 @@ struct LMB: AsyncParsableCommand {
         """,
         version: LMBVersion.current,
         subcommands: [Import.self, Settlements.self, Preview.self, Send.self, Diagnose.self, Connect.self, Disconnect.self, Reconnect.self, Status.self,
-                      MappingCommand.self, Sandbox.self]
+                      MappingCommand.self, Log.self, Sandbox.self]
     )
 }
 
@@ -30,6 +30,12 @@ struct GlobalOptions: ParsableArguments {
 
     @Flag(name: [.short, .long], help: "Print only failures.")
     var quiet = false
+
+    @Flag(name: .long, help: "Trace every HTTP exchange on stderr: method, host and path, status, duration, correlation and rate-limit headers (never a token or secret). Also LMB_LOG=debug.")
+    var verbose = false
+
+    @Flag(name: .long, help: "With --verbose: also print request and answer bodies (never those of token requests).")
+    var traceBodies = false
 
     /// The outside world for this run, built in the one place that reads it.
     var context: CommandContext { CommandContext(global: self, environment: ProcessInfo.processInfo.environment) }
@@ -48,6 +54,9 @@ struct CommandContext: Sendable {
     let home: LMBHome
     let json: Bool
     let quiet: Bool
+    /// --verbose or LMB_LOG=debug: every HTTP exchange traced on stderr.
+    let verbose: Bool
+    let traceBodies: Bool
     let now: @Sendable () -> Date
 
     init(global: GlobalOptions, environment: [String: String], now: @escaping @Sendable () -> Date = { Date() }) {
@@ -55,6 +64,8 @@ struct CommandContext: Sendable {
         self.home = LMBHome.resolve(explicit: global.home, environment: environment)
         self.json = global.json
         self.quiet = global.quiet
+        self.verbose = global.verbose || environment["LMB_LOG"]?.lowercased() == "debug"
+        self.traceBodies = global.traceBodies
         self.now = now
     }
 
@@ -63,8 +74,32 @@ struct CommandContext: Sendable {
 
     func mapping() throws -> Mapping { try Mapping.load(home: home.url) }
     func store() throws -> Store { try Store.open(home: home) }
-    func session() throws -> XeroSession { try XeroSession(home: home, environment: environment) }
+    func session() throws -> XeroSession {
+        try XeroSession(home: home, environment: environment, transport: try traced(try config().transport()))
+    }
     func config() throws -> LMBConfig { try LMBConfig.load(home: home, environment: environment) }
+
+    /// The transport, wrapped so `--verbose` shows each exchange; nil when not tracing (the session's own then).
+    func traced(_ transport: any HTTPTransport) throws -> (any HTTPTransport)? {
+        guard verbose else { return nil }
+        return TracingTransport(transport, traceBodies: traceBodies, write: { Terminal.err($0) })
+    }
+
+    /// Tells the webhook (when configured) how an unattended run went. Never changes the exit status.
+    func notify(_ summary: RunSummary) async {
+        do {
+            guard let settings = try NotifySettings.resolve(config: try config(), environment: environment) else { return }
+            let secrets = (try? store().storedTokens()) ?? []
+            if let problem = await Notifier(settings: settings).notify(summary, home: home.url.path, secrets: secrets) {
+                Terminal.err("lmb: note: the failure notification was not delivered: \(problem)")
+                try? store().recordEvent(kind: "notify", message: "not delivered: \(problem)")
+            } else if settings.always || !summary.failures.isEmpty {
+                try? store().recordEvent(kind: "notify", message: "notified \(settings.url.host ?? "the webhook") (exit \(summary.exitStatus.rawValue))")
+            }
+        } catch {
+            Terminal.err("lmb: note: no failure notification: \(error)")
+        }
+    }
 
     /// Seconds `lmb send` waits for another send's lock (LMB_LOCK_WAIT, default 10).
     var lockWait: TimeInterval { environment["LMB_LOCK_WAIT"].flatMap(Double.init) ?? 10 }

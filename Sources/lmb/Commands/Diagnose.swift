@@ -31,7 +31,9 @@ extension LMB {
         func run() async throws {
             try await runReportingAsync {
                 let home = global.context.home
-                let report = await Diagnoser(home: home, tenant: tenantOption.tenant, offline: offline).run()
+                let ctx = global.context
+                let report = await Diagnoser(home: home, tenant: tenantOption.tenant, offline: offline,
+                                             transport: try? ctx.traced(try ctx.config().transport())).run()
                 if let bundle {
                     let json = try SupportBundle.make(home: home, report: report, settlementID: settlement)
                     try Store.writePrivateFile(bundle, Data((json.rendered() + "\n").utf8))

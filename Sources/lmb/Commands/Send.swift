@@ -69,13 +69,30 @@ extension LMB {
                 if let size = ctx.batchSize { sender.batchSize = size }
                 if let bytes = ctx.maxBodyBytes { sender.maxBodyBytes = bytes }
                 sender.log = { line in if talks { Terminal.err(line) } }
+                let bar = ProgressBar(label: "sending", enabled: Terminal.stderrIsTTY && talks)
+                sender.progress = { done, total in if total > 1 { bar.update(done, total) } }
                 if targets.isEmpty {
                     if ctx.json { Terminal.out(JSON.object([("results", .array([]))]).rendered()) }
                     else if !ctx.quiet { Terminal.out("Nothing to send: every settlement is sent, or needs mapping (see lmb settlements).") }
                     return .ok
                 }
-                return try render(try await sender.send(targets), mapping: mapping)
+                let results = try await sender.send(targets)
+                bar.finish()
+                let status = try render(results, mapping: mapping)
+                await ctx.notify(Self.summary(results, status: status, mapping: mapping))
+                return status
             }
+        }
+
+        /// The run as a failure notification tells it.
+        static func summary(_ results: [SendResult], status: ExitStatus, mapping: Mapping) -> RunSummary {
+            RunSummary(command: "send", exitStatus: status, succeeded: results.filter { $0.outcome != .failed }.count,
+                       failures: results.compactMap { r in
+                           guard r.outcome == .failed, let f = r.failure else { return nil }
+                           return RunSummary.Failure(settlementID: r.settlementID, classification: f.classification.rawValue, message: f.message,
+                                                     firstStep: Runbook.steps(for: f, settlementID: r.settlementID, mapping: mapping).first,
+                                                     correlationID: f.correlationID)
+                       })
         }
 
         func render(_ results: [SendResult], mapping: Mapping) throws -> ExitStatus {
