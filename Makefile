@@ -67,7 +67,7 @@ demo: build
 ## man: man/lmb.1, rendered by ArgumentParser's generate-manual tool from LMB_BINARY's own help
 man:
 	mkdir -p man
-	./scripts/layout.sh man "$(LMB_BINARY)" > man/lmb.1.part && mv man/lmb.1.part man/lmb.1
+	./scripts/layout.sh man "$(LMB_BINARY)" > man/lmb.1.part && mv man/lmb.1.part man/lmb.1 || { rm -f man/lmb.1.part; exit 1; }
 	@echo "man/lmb.1 (man -l man/lmb.1)"
 
 ## completions: completions/lmb.bash, lmb.zsh and lmb.fish from LMB_BINARY
