@@ -14,7 +14,7 @@ struct LMB: AsyncParsableCommand {
         Exit codes (the same for every command, in text and --json alike):
         \(ExitStatus.table)
         """,
-        version: LMBVersion.current,
+        version: LMBVersion.description,
         subcommands: [Import.self, Settlements.self, Preview.self, Send.self, Diagnose.self, Connect.self, Disconnect.self, Reconnect.self, Status.self,
                       MappingCommand.self, Log.self, Sandbox.self]
     )
