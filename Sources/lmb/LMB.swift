@@ -16,7 +16,7 @@ struct LMB: AsyncParsableCommand {
         """,
         version: LMBVersion.current,
         subcommands: [Import.self, Settlements.self, Preview.self, Send.self, Diagnose.self, Connect.self, Disconnect.self, Reconnect.self, Status.self,
-                      MappingCommand.self, Sandbox.self]
+                      MappingCommand.self, Report.self, Sandbox.self]
     )
 }
 
