@@ -82,7 +82,7 @@ struct ReportPage {
             add("<h3>Needs mapping: no waterfall until every row has a category</h3>")
             add("<ul class=\"fixes\">")
             for s in needsMapping {
-                add("<li id=\"needs-\(Self.anchor(s.id))\"><p><strong>Settlement \(Self.e(s.id))</strong> · \(Self.e(s.marketplace)) · ended \(s.end) · deposit \(Self.money(s.depositMinor, s.currency)) \(s.currency.code) · \(s.unmapped.count) combination\(s.unmapped.count == 1 ? "" : "s") match no rule.</p>")
+                add("<li id=\"needs-\(Self.anchor(s.id))\"><p><strong>Settlement \(Self.e(s.id))</strong> · \(Self.e(s.marketplace)) · ended \(s.end) · deposit \(Self.money(s.depositMinor, s.currency)) \(s.currency.code) · \(s.unmapped.count == 1 ? "1 combination matches" : "\(s.unmapped.count) combinations match") no rule.</p>")
                 add("<p>Map each (CATEGORY is one of \(Category.allCases.map(\.rawValue).joined(separator: ", "))):</p><ul>")
                 for u in s.unmapped {
                     add("<li><code>\(Self.e(u.addCommand))</code> <span class=\"aside\">(\(u.count) row\(u.count == 1 ? "" : "s"), \(Self.money(u.amountMinor, s.currency)) \(s.currency.code))</span></li>")

@@ -27,7 +27,7 @@ enum WaterfallSVG {
         let rows = steps.count + 1
         let height = top * 2 + rowHeight * Double(rows)
 
-        var out = "<svg class=\"waterfall\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 \(n(width)) \(n(height))\" role=\"img\""
+        var out = "<svg class=\"waterfall\" viewBox=\"0 0 \(n(width)) \(n(height))\" role=\"img\""
         out += " data-settlement=\"\(HTMLText.escape(settlementID))\">"
         out += "<title>Settlement \(HTMLText.escape(settlementID)): from sales to the deposit of \(HTMLText.escape(Amounts.text(waterfall.depositMinor, exponent: e))) \(currency.code)</title>"
         let zero = x(0)

@@ -92,7 +92,8 @@ extension LMB {
             if report.isEmpty { return "No settlement matches \(report.selectionWords).\nWrote a page saying so to \(path)" }
             let groups = report.summaries.map { "\($0.marketplace) \($0.currency.code): \($0.settlements)" }
             let count = report.settled.count
-            var lines = ["Wrote the report of \(count) settlement\(count == 1 ? "" : "s")\(groups.isEmpty ? "" : " (" + groups.joined(separator: ", ") + ")") to \(path)",
+            let what = count == 0 ? "no settlement with a waterfall yet" : "\(count) settlement\(count == 1 ? "" : "s") (\(groups.joined(separator: ", ")))"
+            var lines = ["Wrote the report to \(path): \(what).",
                          "Open it in any browser; it needs no network."]
             for s in report.needsMapping { lines.append("needs mapping: \(s.id) — see what to map with: \(s.command)") }
             for f in report.failed { lines.append("failed to send: \(f.id) [\(f.classification)] — \(f.command)") }
