@@ -20,10 +20,11 @@ deps:
 		SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
 	fi
-	@# The conformance tests validate with openapi-core (Xero) and jsonschema (Amazon) from PyPI; without them they skip.
-	@if command -v python3 >/dev/null 2>&1 && ! .venv/bin/python -c 'import openapi_core, jsonschema' >/dev/null 2>&1; then \
-		(python3 -m venv .venv && .venv/bin/pip install -q openapi-core pyyaml jsonschema) \
-		|| echo "openapi-core or jsonschema could not be installed: the conformance tests will skip"; \
+	@# The conformance tests validate with openapi-core (Xero) and jsonschema (Amazon) from PyPI, the report tests parse
+	@# with html5lib; without them they skip.
+	@if command -v python3 >/dev/null 2>&1 && ! .venv/bin/python -c 'import openapi_core, jsonschema, html5lib' >/dev/null 2>&1; then \
+		(python3 -m venv .venv && .venv/bin/pip install -q openapi-core pyyaml jsonschema html5lib) \
+		|| echo "openapi-core, jsonschema or html5lib could not be installed: the conformance and report tests will skip"; \
 	fi
 
 build: deps

@@ -16,7 +16,7 @@ struct LMB: AsyncParsableCommand {
         """,
         version: LMBVersion.description,
         subcommands: [Import.self, Settlements.self, Preview.self, Send.self, Diagnose.self, Connect.self, Disconnect.self, Reconnect.self, Status.self,
-                      MappingCommand.self, Log.self, Sandbox.self]
+                      MappingCommand.self, Report.self, Log.self, Sandbox.self]
     )
 }
 
