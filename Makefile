@@ -96,4 +96,4 @@ soak: deps
 	LMB_SOAK_SENDS=$(SOAK_SENDS) timeout 1800 $(SWIFT) test --skip-build --filter 'Soak'
 
 clean:
-	rm -rf .build $(BENCH_DIR)
+	rm -rf .build .build-dist .build-tools dist completions $(BENCH_DIR)

@@ -124,7 +124,8 @@ extension EndToEnd {
         func help() async throws {
             let version = try await E2E.run(["--version"])
             #expect(version.status == 0)
-            #expect(version.stdout.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ".").count == 3)
+            let line = version.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            #expect(line.range(of: #"^lmb \d+\.\d+\.\d+ \(commit ([0-9a-f]{12}(-dirty)?|unknown)\)$"#, options: .regularExpression) != nil, "\(line)")
             for command in [["import"], ["settlements"], ["preview"], ["mapping"], ["mapping", "init"]] {
                 let r = try await E2E.run(command + ["--help"])
                 #expect(r.status == 0)

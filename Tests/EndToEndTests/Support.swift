@@ -122,17 +122,22 @@ final class LMBProcess: @unchecked Sendable {
         process.standardOutput = o
         process.standardError = e
         process.standardInput = stdin
-        o.fileHandleForReading.readabilityHandler = { [weak self] h in self?.received(h, toErr: false) }
-        e.fileHandleForReading.readabilityHandler = { [weak self] h in self?.received(h, toErr: true) }
-        process.terminationHandler = { [weak self] _ in self?.signal { $0.exited = true } }
         try process.run()
-    }
-
-    private func received(_ handle: FileHandle, toErr: Bool) {
-        let d = handle.availableData
-        if d.isEmpty { handle.readabilityHandler = nil }   // end of file: the pipe is closed
-        signal { me in
-            if d.isEmpty { me.closedPipes += 1 } else if toErr { me.err.append(d) } else { me.out.append(d) }
+        // Plain blocking reads on threads of their own, and a thread that waits for the exit: no dispatch sources
+        // (with readability handlers, libdispatch crashed in its event loop under load in one full run).
+        for (pipe, toErr) in [(o, false), (e, true)] {
+            let handle = pipe.fileHandleForReading
+            Thread.detachNewThread { [self] in
+                while true {
+                    let d = handle.availableData
+                    signal { me in if d.isEmpty { me.closedPipes += 1 } else if toErr { me.err.append(d) } else { me.out.append(d) } }
+                    if d.isEmpty { return }
+                }
+            }
+        }
+        Thread.detachNewThread { [self] in
+            process.waitUntilExit()
+            signal { $0.exited = true }
         }
     }
 

@@ -10,6 +10,7 @@ public enum SupportBundle {
         let bundle = JSON.object([
             ("generatedAt", .string(Store.now())),
             ("lmbVersion", .string(LMBVersion.current)),
+            ("lmbCommit", .string(LMBVersion.commit)),
             ("libcurlVersion", .string(CurlTransport.libcurlVersion)),
             ("system", .string(Platform.systemName())),
             ("focus", .optional(settlementID)),
