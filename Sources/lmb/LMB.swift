@@ -15,8 +15,8 @@ struct LMB: AsyncParsableCommand {
         \(ExitStatus.table)
         """,
         version: LMBVersion.current,
-        subcommands: [Import.self, Settlements.self, Preview.self, Send.self, Diagnose.self, Connect.self, Disconnect.self, Reconnect.self, Status.self,
-                      MappingCommand.self, Sandbox.self]
+        subcommands: [Import.self, Settlements.self, Preview.self, Send.self, Fetch.self, Sync.self, Diagnose.self, Connect.self, Disconnect.self,
+                      Reconnect.self, Status.self, AmazonCommand.self, MappingCommand.self, Sandbox.self]
     )
 }
 
@@ -66,6 +66,19 @@ struct CommandContext: Sendable {
     func session() throws -> XeroSession { try XeroSession(home: home, environment: environment) }
     func config() throws -> LMBConfig { try LMBConfig.load(home: home, environment: environment) }
 
+    /// Amazon's hosts for a region, or LMB_AMAZON_BASE_URL (the sandbox) for every region.
+    var amazonEndpoints: @Sendable (AmazonRegion) throws -> AmazonEndpoints {
+        let environment = self.environment
+        return { try AmazonEndpoints.resolve(region: $0, environment: environment) }
+    }
+
+    /// A Reports API client for one selling account, paced by config.json's `amazon` section.
+    func amazonClient(_ credentials: AmazonCredentials) throws -> AmazonReportsClient {
+        let config = try config()
+        return AmazonReportsClient(credentials: try credentials.validated(), endpoints: try amazonEndpoints(credentials.region),
+                                   transport: config.transport(), pacing: try (config.amazon ?? AmazonSettings()).pacing())
+    }
+
     /// Seconds `lmb send` waits for another send's lock (LMB_LOCK_WAIT, default 10).
     var lockWait: TimeInterval { environment["LMB_LOCK_WAIT"].flatMap(Double.init) ?? 10 }
     /// Documents per request (LMB_BATCH_SIZE, 1–50), for testing batching.
@@ -104,6 +117,9 @@ func report(_ error: any Error) throws -> ExitStatus {
     case let error as XeroFailure:
         Terminal.error(error.description)
         return error.classification.exitStatus
+    case let error as AmazonFailure:
+        Terminal.err(Render.amazonFailure(account: nil, report: nil, error))
+        return error.exitStatus
     case let error as SettlementFileError:
         Terminal.error(error.description)
         return error.exitStatus
