@@ -238,12 +238,16 @@ extension EndToEnd {
             let ids = try await s.postSettlements(20)
             try await s.amazonConnect()
             var rng = SeededGenerator("kill -9 during fetch")
+            var afterKills: [Int] = []
             for _ in 0..<6 {
                 let p = try LMBProcess(["fetch", "--quiet"], home: s.home, environment: s.amazonEnv)
                 try await Task.sleep(nanoseconds: UInt64.random(in: 50_000_000...700_000_000, using: &rng))
                 kill(p.process.processIdentifier, SIGKILL)
                 _ = try? await p.finish(timeout: 10)
+                afterKills.append(try await E2E.count("SELECT COUNT(*) FROM settlement", home: s.home))
             }
+            print("kill -9 during fetch: settlements stored after each kill: \(afterKills)")
+            #expect(afterKills.contains { $0 < 20 }, "no kill landed before the fetch had finished: \(afterKills)")
             let final = try await s.lmb(["fetch"])
             #expect(final.status == 0, "\(final.stderr)")
             #expect(Set(try await E2E.column("SELECT id FROM settlement", home: s.home)) == Set(ids))
