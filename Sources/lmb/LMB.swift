@@ -6,10 +6,11 @@ import LMBCore
 struct LMB: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lmb",
-        abstract: "Send marketplace settlements to Xero, and find out why Xero refuses them.",
+        abstract: "Fetch marketplace settlements from Amazon, send them to Xero, and find out why either refuses.",
         discussion: """
-        lmb turns each settlement report (Amazon Flat File V2 or V1, or an Etsy monthly statement's payouts) into one Xero invoice, or a bill when \
-        the settlement is negative, whose total equals the bank deposit.
+        lmb turns each settlement report (Amazon Flat File V2 or V1, fetched from Amazon's Selling Partner API or imported from a file, or an \
+        Etsy monthly statement's payouts) into one Xero invoice, or a bill when the settlement is negative, whose total equals the bank deposit. \
+        For cron: `lmb sync`.
 
         Exit codes (the same for every command, in text and --json alike):
         \(ExitStatus.table)

@@ -5,6 +5,27 @@ import XeroSandbox
 extension EndToEnd {
     @Suite("lmb amazon connect, status, secret, disconnect; the Amazon side of diagnose; no secret anywhere")
     struct AmazonAccountE2ETests {
+        @Test("--help of every new command names its flags, environment variables and exit codes")
+        func help() async throws {
+            let cases: [([String], [String])] = [
+                (["fetch"], ["--account", "--dry-run", "Exit codes", "75", "77", "78", "lmb amazon secret"]),
+                (["sync"], ["--account", "--tenant", "--status", "Exit codes", "worst"]),
+                (["amazon"], ["Develop Apps", "Finance and Accounting", "180 days", "90 days"]),
+                (["amazon", "connect"], ["--client-id", "--region", "--name", "--tenant", "LMB_AMAZON_CLIENT_SECRET", "LMB_AMAZON_REFRESH_TOKEN",
+                                         "LMB_AMAZON_BASE_URL", "Exit codes"]),
+                (["amazon", "status"], ["--account", "90-day", "180-day", "Exit codes"]),
+                (["amazon", "secret"], ["--account", "LMB_AMAZON_CLIENT_SECRET", "Exit codes"]),
+                (["amazon", "disconnect"], ["--account", "Manage Your Apps", "Exit codes"]),
+            ]
+            for (command, words) in cases {
+                let r = try await E2E.run(command + ["--help"])
+                #expect(r.status == 0, "\(command)")
+                let text = r.stdout.replacingOccurrences(of: "\n", with: " ").replacingOccurrences(of: "  ", with: " ")
+                for word in words { #expect(text.contains(word), "\(command) --help lacks \(word)") }
+                #expect(!r.stdout.contains("--client-secret"), "a hidden option shows in \(command) --help")
+            }
+        }
+
         @Test("connect proves the credentials (LWA, then getReports) before storing them; status shows the account")
         func connectAndStatus() async throws {
             let s = try await SandboxHome.connected([])

@@ -16,6 +16,10 @@ extension LMB {
             Documents go in batches of up to 50 per request, paced by Xero's rate-limit headers. When Xero refuses, \
             lmb says why (the classification, Xero's exact message, the correlation id) and prints the steps that fix it.
 
+            Each settlement goes to its organisation: one fetched from Amazon to the organisation its Amazon account is \
+            bound to (`lmb amazon status`), one imported by hand to --tenant, else the default organisation. With \
+            --all, --tenant does not move a fetched settlement; `lmb send ID --tenant ORG`, naming both, does.
+
             Exit codes (the worst outcome of the run): 0 sent or skipped; 64 a settlement id that was never \
             imported (nothing is sent); 65 a settlement needs mapping or Xero refused a document; 75 temporary (rate \
             limit, organisation offline, Xero unavailable, network, another lmb send running): cron may retry; \
