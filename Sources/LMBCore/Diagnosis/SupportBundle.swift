@@ -24,7 +24,7 @@ public enum SupportBundle {
                 ("accounts", .array(try store.amazonAccounts().map { a in
                     .object([("account", .string(a.label)), ("region", .string(a.region.rawValue)), ("clientId", .string(a.clientID)),
                              ("tenantId", .optional(a.tenantID)), ("lastFetchAt", .optional(a.lastFetchAt.map(ReportsAPI.dateText))),
-                             ("clientSecretSetAt", .string(ReportsAPI.dateText(a.secretSetAt)))])
+                             ("rotatedAt", .string(ReportsAPI.dateText(a.secretSetAt)))])
                 })),
                 ("reports", .array(try store.amazonReports().prefix(200).map { r in
                     .object([("reportId", .string(r.reportID)), ("documentId", .string(r.documentID)), ("account", .string(r.accountLabel)),
