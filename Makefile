@@ -5,7 +5,10 @@ APT_PACKAGES := libsqlite3-dev libcurl4-openssl-dev libssl-dev zlib1g-dev pkg-co
 BENCH_ROWS ?= 1000000
 BENCH_DIR ?= bench-data
 
-.PHONY: all deps build release test bench install demo man clean fixtures fuzz soak
+.PHONY: all deps build release test bench install install-files uninstall dist demo man completions clean fixtures fuzz soak
+
+# install-files, man and completions work on an lmb already built; install builds one for release first.
+LMB_BINARY ?= .build/release/lmb
 
 all: build
 
@@ -17,10 +20,11 @@ deps:
 		SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
 	fi
-	@# The conformance tests validate with openapi-core (Xero) and jsonschema (Amazon) from PyPI; without them they skip.
-	@if command -v python3 >/dev/null 2>&1 && ! .venv/bin/python -c 'import openapi_core, jsonschema' >/dev/null 2>&1; then \
-		(python3 -m venv .venv && .venv/bin/pip install -q openapi-core pyyaml jsonschema) \
-		|| echo "openapi-core or jsonschema could not be installed: the conformance tests will skip"; \
+	@# The conformance tests validate with openapi-core (Xero) and jsonschema (Amazon) from PyPI, the report tests parse
+	@# with html5lib; without them they skip.
+	@if command -v python3 >/dev/null 2>&1 && ! .venv/bin/python -c 'import openapi_core, jsonschema, html5lib' >/dev/null 2>&1; then \
+		(python3 -m venv .venv && .venv/bin/pip install -q openapi-core pyyaml jsonschema html5lib) \
+		|| echo "openapi-core, jsonschema or html5lib could not be installed: the conformance and report tests will skip"; \
 	fi
 
 build: deps
@@ -38,19 +42,39 @@ test: deps
 bench: release
 	@BENCH_ROWS=$(BENCH_ROWS) BENCH_DIR=$(BENCH_DIR) ./scripts/bench.sh
 
-install: release
-	install -d $(DESTDIR)$(PREFIX)/bin
-	install -m 0755 .build/release/lmb $(DESTDIR)$(PREFIX)/bin/lmb
+## install: build lmb for release, then install-files it (deps is apt's, so Linux only)
+install: $(if $(filter Linux,$(shell uname -s)),deps)
+	$(SWIFT) build -c release --product lmb --manifest-cache none
+	$(MAKE) install-files LMB_BINARY=.build/release/lmb
+
+## install-files: install LMB_BINARY, its man page and its bash, zsh and fish completions under $(DESTDIR)$(PREFIX),
+## recording each file and directory in share/doc/lmb/install-manifest.txt; no build (the tests install a debug lmb)
+install-files:
+	./scripts/install.sh --binary "$(LMB_BINARY)" "$(DESTDIR)$(PREFIX)"
+
+## uninstall: remove exactly what install recorded under $(DESTDIR)$(PREFIX)
+uninstall:
+	./scripts/install.sh --uninstall "$(DESTDIR)$(PREFIX)"
+
+## dist: dist/lmb-<version>-linux-<arch>.tar.gz from the committed tree, Swift runtime linked in (-static-stdlib),
+## with man page, completions, units, LICENSE and SHA256SUMS; then: LMB_TEST_DIST=1 swift test --filter Release
+dist: deps
+	./scripts/dist.sh
 
 ## demo: the main job, on the project's own fixtures
 demo: build
 	@./scripts/demo.sh
 
-## man: lmb.1 through ArgumentParser's generate-manual plugin
-man: deps
+## man: man/lmb.1, rendered by ArgumentParser's generate-manual tool from LMB_BINARY's own help
+man:
 	mkdir -p man
-	$(SWIFT) package plugin --allow-writing-to-package-directory generate-manual --output-directory man
-	@ls man
+	./scripts/layout.sh man "$(LMB_BINARY)" > man/lmb.1.part && mv man/lmb.1.part man/lmb.1 || { rm -f man/lmb.1.part; exit 1; }
+	@echo "man/lmb.1 (man -l man/lmb.1)"
+
+## completions: completions/lmb.bash, lmb.zsh and lmb.fish from LMB_BINARY
+completions:
+	mkdir -p completions
+	for shell in bash zsh fish; do ./scripts/layout.sh completion $$shell "$(LMB_BINARY)" > completions/lmb.$$shell || exit 1; done
 
 fixtures:
 	python3 fixtures/make_fixtures.py

@@ -1,5 +1,13 @@
 // swift-tools-version:6.1
+// SPDX-License-Identifier: Apache-2.0
 import PackageDescription
+
+// The commit `lmb --version` names, read by SwiftPM from git (no build plugin, no shell) and handed to CBuildInfo
+// as a C string. SwiftPM caches an evaluated manifest until Package.swift changes (swift-package-manager#8202), so
+// `make dist` and `make install` build with `--manifest-cache none`; a plain `swift build` may name an older commit.
+let buildCommit = Context.gitInformation.map {
+    String($0.currentCommit.prefix(12)) + ($0.hasUncommittedChanges ? "-dirty" : "")
+} ?? "unknown"
 
 let package = Package(
     name: "lmb",
@@ -32,8 +40,13 @@ let package = Package(
             providers: [.apt(["libcurl4-openssl-dev"])]
         ),
         .target(
+            name: "CBuildInfo",
+            cSettings: [.define("LMB_BUILD_COMMIT", to: "\"\(buildCommit)\"")]
+        ),
+        .target(
             name: "LMBCore",
             dependencies: [
+                "CBuildInfo",
                 "CCrypto",
                 "CCurl",
                 "CZlib",

@@ -33,7 +33,7 @@ struct ReplayFuzzInputs {
         for path in paths {
             let url = URL(fileURLWithPath: path)
             var isDirectory: ObjCBool = false
-            FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
+            _ = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
             let files = isDirectory.boolValue ? try FileManager.default.contentsOfDirectory(atPath: path).sorted().map { url.appendingPathComponent($0) } : [url]
             for file in files { FuzzHarness.run(try Data(contentsOf: file), scratch: scratch) }
         }

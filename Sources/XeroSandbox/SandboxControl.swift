@@ -29,6 +29,13 @@ extension SandboxEngine {
             return .json(200, ["reset": true])
         case ("POST", "/_sandbox/organisation"):
             return changeOrganisation(body ?? [:])
+        case ("POST", "/_sandbox/notifications"):
+            // A webhook receiver, so failure notifications can be tried (and tested) with no chat service.
+            guard let message = (try? JSONSerialization.jsonObject(with: r.body)) as? [String: Any] else {
+                return .json(400, ["error": "a notification is a JSON object"])
+            }
+            notifications.append(message)
+            return .json(200, ["ok": true])
         case ("POST", "/_sandbox/config"):
             if let secret = body?["client_secret"] as? String { options.clientSecret = secret.isEmpty ? nil : secret }
             if let n = body?["minute_limit"] as? NSNumber { options.minuteLimit = n.intValue }
@@ -40,7 +47,7 @@ extension SandboxEngine {
         default:
             return .json(404, ["error": "no such control endpoint", "endpoints": ["GET /_sandbox/state", "POST /_sandbox/scenario",
                                                                                  "POST /_sandbox/clock", "POST /_sandbox/reset",
-                                                                                 "POST /_sandbox/organisation", "POST /_sandbox/config",
+                                                                                 "POST /_sandbox/organisation", "POST /_sandbox/config", "POST /_sandbox/notifications",
                                                                                  "POST /_sandbox/amazon/reports", "POST /_sandbox/amazon/config"]])
         }
     }
@@ -93,6 +100,7 @@ extension SandboxEngine {
         dayCount = 0
         idempotency = [:]
         requests = []
+        notifications = []
         amazon = amazon.cleared()
     }
 
@@ -135,6 +143,7 @@ extension SandboxEngine {
                 return out
             },
             "requests": requests.map { ["method": $0.method, "path": $0.path, "status": $0.status, "time": Self.isoUTC($0.time)] },
+            "notifications": notifications,
             "connections": connections.map { ["id": $0.id, "tenantId": $0.tenantID, "tenantName": $0.tenantName, "authEventId": $0.authEventID] },
             "users": usersJSON(),
             "tokens": [

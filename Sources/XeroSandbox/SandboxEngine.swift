@@ -65,6 +65,8 @@ public actor SandboxEngine {
     var inFlight = 0
     var idempotency: [String: (bodyHash: String, response: SandboxResponse)] = [:]
     var requests: [LoggedRequest] = []
+    /// What lmb's failure notifications posted to /_sandbox/notifications.
+    var notifications: [[String: Any]] = []
 
     // Amazon (Login with Amazon, Reports API, S3 downloads): see Amazon/
     var amazon = AmazonState()

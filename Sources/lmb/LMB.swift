@@ -15,9 +15,9 @@ struct LMB: AsyncParsableCommand {
         Exit codes (the same for every command, in text and --json alike):
         \(ExitStatus.table)
         """,
-        version: LMBVersion.current,
+        version: LMBVersion.description,
         subcommands: [Import.self, Settlements.self, Preview.self, Send.self, Fetch.self, Sync.self, Diagnose.self, Connect.self, Disconnect.self,
-                      Reconnect.self, Status.self, AmazonCommand.self, MappingCommand.self, Sandbox.self]
+                      Reconnect.self, Status.self, AmazonCommand.self, MappingCommand.self, Report.self, Log.self, Sandbox.self]
     )
 }
 
@@ -31,6 +31,12 @@ struct GlobalOptions: ParsableArguments {
 
     @Flag(name: [.short, .long], help: "Print only failures.")
     var quiet = false
+
+    @Flag(name: .long, help: "Trace every HTTP exchange on stderr: method, host and path, status, duration, correlation and rate-limit headers (never a token or secret). Also LMB_LOG=debug.")
+    var verbose = false
+
+    @Flag(name: .long, help: "With --verbose: also print request and answer bodies (never those of token requests).")
+    var traceBodies = false
 
     /// The outside world for this run, built in the one place that reads it.
     var context: CommandContext { CommandContext(global: self, environment: ProcessInfo.processInfo.environment) }
@@ -49,6 +55,9 @@ struct CommandContext: Sendable {
     let home: LMBHome
     let json: Bool
     let quiet: Bool
+    /// --verbose or LMB_LOG=debug: every HTTP exchange traced on stderr.
+    let verbose: Bool
+    let traceBodies: Bool
     let now: @Sendable () -> Date
 
     init(global: GlobalOptions, environment: [String: String], now: @escaping @Sendable () -> Date = { Date() }) {
@@ -56,6 +65,8 @@ struct CommandContext: Sendable {
         self.home = LMBHome.resolve(explicit: global.home, environment: environment)
         self.json = global.json
         self.quiet = global.quiet
+        self.verbose = global.verbose || environment["LMB_LOG"]?.lowercased() == "debug"
+        self.traceBodies = global.traceBodies
         self.now = now
     }
 
@@ -64,7 +75,9 @@ struct CommandContext: Sendable {
 
     func mapping() throws -> Mapping { try Mapping.load(home: home.url) }
     func store() throws -> Store { try Store.open(home: home) }
-    func session() throws -> XeroSession { try XeroSession(home: home, environment: environment) }
+    func session() throws -> XeroSession {
+        try XeroSession(home: home, environment: environment, transport: try traced(try config().transport()))
+    }
     func config() throws -> LMBConfig { try LMBConfig.load(home: home, environment: environment) }
 
     /// Amazon's hosts for a region, or LMB_AMAZON_BASE_URL (the sandbox) for every region.
@@ -77,7 +90,34 @@ struct CommandContext: Sendable {
     func amazonClient(_ credentials: AmazonCredentials) throws -> AmazonReportsClient {
         let config = try config()
         return AmazonReportsClient(credentials: try credentials.validated(), endpoints: try amazonEndpoints(credentials.region),
-                                   transport: config.transport(), pacing: try (config.amazon ?? AmazonSettings()).pacing())
+                                   transport: try amazonTransport(config), pacing: try (config.amazon ?? AmazonSettings()).pacing())
+    }
+
+    /// The transport for Amazon: the configured one, traced under --verbose (the tracer never shows a token or secret).
+    func amazonTransport(_ config: LMBConfig) throws -> any HTTPTransport {
+        try traced(config.transport()) ?? config.transport()
+    }
+
+    /// The transport, wrapped so `--verbose` shows each exchange; nil when not tracing (the session's own then).
+    func traced(_ transport: any HTTPTransport) throws -> (any HTTPTransport)? {
+        guard verbose else { return nil }
+        return TracingTransport(transport, traceBodies: traceBodies, write: { Terminal.err($0) })
+    }
+
+    /// Tells the webhook (when configured) how an unattended run went. Never changes the exit status.
+    func notify(_ summary: RunSummary) async {
+        do {
+            guard let settings = try NotifySettings.resolve(config: try config(), environment: environment) else { return }
+            let secrets = ((try? store().storedTokens()) ?? []) + ((try? store().amazonSecrets()) ?? [])
+            if let problem = await Notifier(settings: settings).notify(summary, home: home.url.path, secrets: secrets) {
+                Terminal.err("lmb: note: the failure notification was not delivered: \(problem)")
+                try? store().recordEvent(kind: "notify", message: "not delivered: \(problem)")
+            } else if settings.always || !summary.failures.isEmpty {
+                try? store().recordEvent(kind: "notify", message: "notified \(settings.url.host ?? "the webhook") (exit \(summary.exitStatus.rawValue))")
+            }
+        } catch {
+            Terminal.err("lmb: note: no failure notification: \(error)")
+        }
     }
 
     /// Seconds `lmb send` waits for another send's lock (LMB_LOCK_WAIT, default 10).

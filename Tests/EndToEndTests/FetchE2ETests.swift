@@ -259,6 +259,21 @@ extension EndToEnd {
             #expect(leftovers.isEmpty, "\(leftovers)")
         }
 
+        @Test("--verbose --trace-bodies traces every exchange with Amazon, never a token, a secret or a pre-signed address")
+        func verbose() async throws {
+            let s = try await SandboxHome()
+            try await s.postSettlements(1)
+            try await s.amazonConnect()
+            let r = try await s.lmb(["fetch", "--verbose", "--trace-bodies"])
+            #expect(r.status == 0, "\(r.stderr)")
+            for what in ["/auth/o2/token", "/reports/2021-06-30/reports", "/reports/2021-06-30/documents/", "/tortuga-prod-na/"] {
+                #expect(r.stderr.contains(what), "no trace of \(what): \(r.stderr)")
+            }
+            #expect(r.stderr.contains("x-amzn-ratelimit-limit="))
+            #expect(!r.stderr.contains("X-Amz-Signature") && !r.stderr.contains("Atza|") && !r.stderr.contains("Atzr|"), "\(r.stderr)")
+            for secret in try await s.amazonSecrets() { #expect(!r.stderr.contains(secret) && !r.stdout.contains(secret)) }
+        }
+
         @Test("not connected to Amazon is exit 78 with the connect steps; --account naming nothing is 78 too")
         func notConnected() async throws {
             let s = try await SandboxHome()

@@ -77,6 +77,25 @@ extension EndToEnd {
             #expect(try await E2E.count("SELECT COUNT(*) FROM posting WHERE state = 'sent'", home: s.home) == 8)
         }
 
+        @Test("a sync that Amazon refuses posts one notification naming the account, the classification and the first step, no secret")
+        func notifies() async throws {
+            let s = try await SandboxHome.connected([])
+            try await s.postSettlements(1)
+            try await s.amazonConnect()
+            try s.writeConfig(["notify": ["webhook": s.sandbox.baseURL + "/_sandbox/notifications"]])
+            try await s.control("scenario", ["scenario": "amazon-role-missing"])
+            let r = try await s.lmb(["sync"])
+            #expect(r.status == 77, "\(r.stderr)")
+            let notes = try #require(try await s.state()["notifications"] as? [[String: Any]])
+            #expect(notes.count == 1)
+            let failure = try #require((notes.first?["failures"] as? [[String: Any]])?.first)
+            #expect(failure["classification"] as? String == "permission_denied")
+            #expect((failure["message"] as? String)?.contains("Amazon account eu") == true)
+            #expect((failure["runbookFirstStep"] as? String)?.contains("Finance and Accounting") == true)
+            let body = String(decoding: try JSONSerialization.data(withJSONObject: notes), as: UTF8.self)
+            for secret in try await s.amazonSecrets() { #expect(!body.contains(secret)) }
+        }
+
         @Test("sync without an Amazon account still sends what is ready, and exits 78 for the missing account")
         func syncWithoutAmazon() async throws {
             let s = try await SandboxHome.connected(["v2-us.txt"])

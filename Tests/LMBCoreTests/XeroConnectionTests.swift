@@ -206,19 +206,19 @@ struct XeroConnectionTests {
         let h = try await ConnectedHome()
         let body = try JSONSerialization.data(withJSONObject: ["Invoices": [["Type": "ACCREC"]]])
         try await h.control("scenario", ["scenario": "app-disconnected"])
-        do { _ = try await h.session.client(tenant: nil).putInvoices(body, idempotencyKey: "k1") } catch let f as XeroFailure {
+        do { _ = try await h.session.client(tenant: nil).putInvoices(body, idempotencyKey: "k1"); Issue.record("accepted") } catch let f as XeroFailure {
             #expect(f.classification == .staleConnection)
             #expect(f.evidence.contains { $0.contains("no longer lists tenant") })
         }
         try await h.control("scenario", ["scenario": "user-role-readonly"])
-        do { _ = try await h.session.client(tenant: nil).putInvoices(body, idempotencyKey: "k2") } catch let f as XeroFailure {
+        do { _ = try await h.session.client(tenant: nil).putInvoices(body, idempotencyKey: "k2"); Issue.record("accepted") } catch let f as XeroFailure {
             #expect(f.classification == .permissionDenied)
             #expect(f.message == "You are not permitted to access this resource")
             #expect(f.evidence.contains { $0.contains("READONLY") })
             #expect(f.correlationID != nil)
         }
         try await h.control("scenario", ["scenario": "organisation-inactive"])
-        do { _ = try await h.session.client(tenant: nil).organisation() } catch let f as XeroFailure {
+        do { _ = try await h.session.client(tenant: nil).organisation(); Issue.record("answered") } catch let f as XeroFailure {
             #expect(f.classification == .staleConnection)
             #expect(f.evidence.contains { $0.contains("still lists the tenant") })
         }

@@ -6,17 +6,7 @@ enum SPAPIConformance {
     static let model = Conformance.root.deletingLastPathComponent().appendingPathComponent("shared/amazon-spapi/reports_2021-06-30.json")
 
     /// The project's virtualenv (made by `make deps`) if it has jsonschema, else nil: the test then skips.
-    static let python: String? = {
-        let venv = Conformance.root.appendingPathComponent(".venv/bin/python").path
-        guard FileManager.default.isExecutableFile(atPath: venv) else { return nil }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: venv)
-        p.arguments = ["-c", "import jsonschema"]
-        p.standardError = FileHandle.nullDevice
-        guard (try? p.run()) != nil else { return nil }
-        p.waitUntilExit()
-        return p.terminationStatus == 0 ? venv : nil
-    }()
+    static let python: String? = Conformance.venvPython(importing: "jsonschema")
 
     static var available: Bool { FileManager.default.fileExists(atPath: model.path) && python != nil }
 }

@@ -7,17 +7,20 @@ enum Conformance {
     static let spec = root.deletingLastPathComponent().appendingPathComponent("shared/xero-openapi/xero_accounting.yaml")
 
     /// The project's virtualenv (made by `make deps`) if it has openapi-core, else nil: the test then skips.
-    static let python: String? = {
+    static let python: String? = venvPython(importing: "openapi_core")
+
+    /// The project's virtualenv's python when it can import `module`; nil otherwise.
+    static func venvPython(importing module: String) -> String? {
         let venv = root.appendingPathComponent(".venv/bin/python").path
         guard FileManager.default.isExecutableFile(atPath: venv) else { return nil }
         let p = Process()
         p.executableURL = URL(fileURLWithPath: venv)
-        p.arguments = ["-c", "import openapi_core"]
+        p.arguments = ["-c", "import \(module)"]
         p.standardError = FileHandle.nullDevice
         guard (try? p.run()) != nil else { return nil }
         p.waitUntilExit()
         return p.terminationStatus == 0 ? venv : nil
-    }()
+    }
 
     static var available: Bool { FileManager.default.fileExists(atPath: spec.path) && python != nil }
 }

@@ -51,6 +51,8 @@ public struct Sender: Sendable {
     public var log: @Sendable (String) -> Void = { _ in }
     /// The settlements whose unsure documents this organisation may resolve (SendRoute.recoveryScope); nil: all.
     public var recoveryScope: Set<String>?
+    /// Called after each request with (documents done, documents to send): a progress bar on a TTY.
+    public var progress: @Sendable (Int, Int) -> Void = { _, _ in }
 
     public init(session: XeroSession, client: XeroClient, mapping: Mapping) {
         self.session = session
@@ -238,7 +240,11 @@ public struct Sender: Sendable {
     func post(_ documents: [Document]) async throws -> [String: [(Document, Result<XeroInvoice, XeroFailure>)]] {
         var outcomes: [String: [(Document, Result<XeroInvoice, XeroFailure>)]] = [:]
         var stop: XeroFailure?
+        var done = 0
+        defer { progress(documents.count, documents.count) }
         for batch in Self.batches(documents, maxCount: batchSize, maxBytes: maxBodyBytes) {
+            progress(done, documents.count)
+            done += batch.count
             if let stop {
                 for doc in batch {
                     var f = stop

@@ -23,6 +23,8 @@ struct ParseRun {
     var dates = DateReader()
     var columns: SettlementParser.Columns?
     var header: SettlementHeader?
+    /// Past the summary row (a plain flag: the hot path never touches the header's strings).
+    var readingTransactions = false
     var amounts: AmountParser?
     var totals = GroupTotals()
     var marketplaces = MarketplaceTally()
@@ -57,28 +59,28 @@ struct ParseRun {
 
     /// Reads one line; always true (the reader stops at the end of the file).
     mutating func consume(_ rawLine: UnsafeBufferPointer<UInt8>, _ lineNo: Int, _ consumed: Int) throws -> Bool {
-        let line = try Self.checkedText(rawLine, lineNo, fail)
+        let line = try checkedText(rawLine, lineNo)
         let (count, nonASCII) = try split(line, lineNo)
         if isBlank(count) { return true }   // a trailing or stray blank line carries nothing
-        if columns == nil {
-            try readColumnNames(count, lineNo)
-        } else if header == nil {
-            try readSummaryRow(count, lineNo)
-        } else {
+        if readingTransactions {
             try readTransactionRow(count, nonASCII, lineNo)
             reportProgress(consumed)
+        } else if columns == nil {
+            try readColumnNames(count, lineNo)
+        } else {
+            try readSummaryRow(count, lineNo)
         }
         return true
     }
 
     /// Without a leading byte-order mark; a NUL byte means the file is not text.
-    static func checkedText(_ line: UnsafeBufferPointer<UInt8>, _ lineNo: Int, _ fail: (Int?, String, SettlementFileError.Kind) -> SettlementFileError) throws -> UnsafeBufferPointer<UInt8> {
+    func checkedText(_ line: UnsafeBufferPointer<UInt8>, _ lineNo: Int) throws -> UnsafeBufferPointer<UInt8> {
         var line = line
         if lineNo == 1, line.count >= 3, line[0] == 0xEF, line[1] == 0xBB, line[2] == 0xBF {
             line = UnsafeBufferPointer(rebasing: line[3...])
         }
         if let base = line.baseAddress, line.count > 0, memchr(base, 0, line.count) != nil {
-            throw fail(lineNo, "binary data (a NUL byte); a settlement report is text", .malformed)
+            throw fail(lineNo, "binary data (a NUL byte); a settlement report is text")
         }
         return line
     }
@@ -156,6 +158,7 @@ struct ParseRun {
         let fields = self.fields
         let head = try parser.readSummary({ fields[$0] }, cols, lineNo, &text, &dates)
         header = head
+        readingTransactions = true
         try onHeader?(head)
         idBytes = Array(head.id.utf8)
         // Decide the decimal mark from the total where it shows one.
@@ -165,8 +168,8 @@ struct ParseRun {
     }
 
     mutating func readTransactionRow(_ count: Int, _ nonASCII: Bool, _ lineNo: Int) throws {
-        guard let cols = columns, let head = header else { return }
-        try checkSameSettlement(cols, head, lineNo)
+        guard let cols = columns else { return }
+        try checkSameSettlement(cols, lineNo)
         rowCount += 1
         let posted = try postedDate(cols, lineNo)
         let tt = field(cols.transactionType)
@@ -200,11 +203,11 @@ struct ParseRun {
 
     // MARK: Steps of a transaction row
 
-    func checkSameSettlement(_ cols: SettlementParser.Columns, _ head: SettlementHeader, _ lineNo: Int) throws {
+    func checkSameSettlement(_ cols: SettlementParser.Columns, _ lineNo: Int) throws {
         let id = field(cols.settlementID)
         if let base = id.baseAddress, !id.isEmpty, id.count != idBytes.count || memcmp(base, idBytes, id.count) != 0 {
             var text = self.text
-            throw fail(lineNo, "settlement-id '\(try text.string(id))' differs from the summary row's '\(head.id)'; one file holds one settlement")
+            throw fail(lineNo, "settlement-id '\(try text.string(id))' differs from the summary row's '\(header?.id ?? "")'; one file holds one settlement")
         }
         if !field(cols.totalAmount).isEmpty {
             throw fail(lineNo, "a second summary row (total-amount is set); one file holds one settlement")

@@ -28,5 +28,13 @@ public enum FuzzHarness {
         _ = try? TokenSet.decode(response)
         _ = JWTClaims.decode(String(decoding: body, as: UTF8.self))
         _ = try? JSON.parse(String(decoding: body, as: UTF8.self))
+        // 3. Amazon's answers and documents: every service's classifier, gunzip (bounded), and charset decoding.
+        for service in [AmazonService.loginWithAmazon, .sellingPartnerAPI, .documentDownload] {
+            _ = AmazonErrorClassifier.classify(response, from: service)
+        }
+        let charsets: [String?] = [nil, "text/plain; charset=Cp1252", "text/plain; charset=Shift_JIS", "text/plain; charset=UTF-8"]
+        let compression: String? = data.first.map { $0 & 1 == 0 ? "GZIP" : nil } ?? nil
+        _ = try? AmazonDocumentText.decode(Data(body), compressionAlgorithm: compression,
+                                          contentType: charsets[Int(data.last ?? 0) % charsets.count], maxBytes: 1 << 22)
     }
 }

@@ -12,6 +12,15 @@ enum Platform {
         open(path, flags, mode)
     }
 
+    /// SOCK_STREAM is an enum on Glibc and a plain constant on Darwin.
+    static var streamSocketType: Int32 {
+        #if canImport(Glibc)
+        return Int32(SOCK_STREAM.rawValue)
+        #else
+        return SOCK_STREAM
+        #endif
+    }
+
     static func acceptConnection(_ fd: Int32) -> Int32 {
         accept(fd, nil, nil)
     }

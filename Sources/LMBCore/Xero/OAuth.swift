@@ -126,7 +126,7 @@ public final class RedirectListener: @unchecked Sendable {
 
     /// Binds 127.0.0.1:port (0: the OS picks). A port in use is a clear error, not a hang.
     public init(port: UInt16) throws {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let fd = socket(AF_INET, Platform.streamSocketType, 0)
         guard fd >= 0 else { throw LMBError.io("cannot open a socket for the redirect listener") }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)

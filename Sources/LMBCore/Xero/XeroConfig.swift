@@ -48,11 +48,20 @@ public struct LMBConfig: Codable, Sendable, Equatable {
     public var maxRetryAfterSeconds: Int?
     /// Pacing against Amazon and the fetch window (AmazonSettings).
     public var amazon: AmazonSettings?
+    /// Where to tell a person that a run failed.
+    public var notify: NotifyConfig?
+
+    public struct NotifyConfig: Codable, Sendable, Equatable {
+        public var webhook: String?
+        /// "failure" (the default) or "always".
+        public var on: String?
+    }
 
     enum CodingKeys: String, CodingKey {
         case clientID = "client_id", xeroBaseURL = "xero_base_url", redirectPort = "redirect_port", scopes
         case connectTimeoutSeconds = "connect_timeout_seconds", timeoutSeconds = "timeout_seconds"
         case maxRetryAfterSeconds = "max_retry_after_seconds", amazon
+        case notify
     }
 
     public init() {}

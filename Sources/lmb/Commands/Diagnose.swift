@@ -35,7 +35,8 @@ extension LMB {
             try await runReportingAsync {
                 let ctx = global.context
                 let home = ctx.home
-                var diagnoser = Diagnoser(home: home, tenant: tenantOption.tenant, offline: offline, environment: ctx.environment)
+                var diagnoser = Diagnoser(home: home, tenant: tenantOption.tenant, offline: offline,
+                                          transport: try? ctx.traced(try ctx.config().transport()), environment: ctx.environment)
                 diagnoser.now = ctx.now
                 let report = await diagnoser.run()
                 if let bundle {

@@ -45,6 +45,7 @@ extension LMB {
                 let run = FetchRun(ctx: ctx, mapping: try ctx.mapping(), account: accountOption.account, dryRun: dryRun)
                 let report = try await run.perform()
                 if ctx.json { Terminal.out(run.json(report).rendered()) } else { run.printSummary(report) }
+                await ctx.notify(FetchRun.summary(report, command: "fetch"))
                 return report.exitStatus
             }
         }
@@ -66,7 +67,7 @@ struct FetchRun {
         let settings = config.amazon ?? AmazonSettings()
         let lock = try RunLock(home: ctx.home, purpose: .fetch, wait: ctx.lockWait)
         defer { withExtendedLifetime(lock) {} }
-        var fetcher = Fetcher(store: store, home: ctx.home, mapping: mapping, transport: config.transport(), endpoints: ctx.amazonEndpoints)
+        var fetcher = Fetcher(store: store, home: ctx.home, mapping: mapping, transport: try ctx.amazonTransport(config), endpoints: ctx.amazonEndpoints)
         fetcher.pacing = try settings.pacing()
         fetcher.overlap = try settings.overlap()
         fetcher.now = ctx.now
@@ -102,6 +103,16 @@ struct FetchRun {
             let since = s.createdSince.map { " created since \(ReportsAPI.dateText($0))" } ?? ""
             Terminal.out("\(s.account): nothing new (\(s.listed) settlement report\(s.listed == 1 ? "" : "s")\(since), all downloaded before)")
         }
+    }
+
+    /// The run as a failure notification tells it: each report or account that failed, with the first step of its runbook.
+    static func summary(_ report: FetchReport, command: String) -> RunSummary {
+        RunSummary(command: command, exitStatus: report.exitStatus, succeeded: report.results.filter { $0.outcome != .failed }.count,
+                   failures: report.results.filter { $0.outcome == .failed }.map { r in
+                       RunSummary.Failure(settlementID: r.settlementID, classification: r.classification,
+                                          message: "Amazon account \(r.account)\(r.reportID.map { ", report \($0)" } ?? ""): \(r.message)",
+                                          firstStep: r.runbook.first, correlationID: r.amazonFailure?.requestID)
+                   })
     }
 
     func json(_ report: FetchReport) -> JSON {

@@ -61,7 +61,9 @@ extension LMB {
                     return .ok
                 }
                 if ctx.json { Terminal.out(run.json(results).rendered()) } else { run.printText(results) }
-                return ExitStatus.worst(results.map(\.exitStatus))
+                let status = ExitStatus.worst(results.map(\.exitStatus))
+                await ctx.notify(SendRun.summary(results, status: status, mapping: mapping))
+                return status
             }
         }
 
@@ -139,11 +141,26 @@ struct SendRun {
         if let size = ctx.batchSize { sender.batchSize = size }
         if let bytes = ctx.maxBodyBytes { sender.maxBodyBytes = bytes }
         sender.log = { line in if talks { Terminal.err(line) } }
-        return try await sender.send(route.settlementIDs).map { r in
+        let bar = ProgressBar(label: "sending", enabled: Terminal.stderrIsTTY && talks)
+        sender.progress = { done, total in if total > 1 { bar.update(done, total) } }
+        let results = try await sender.send(route.settlementIDs)
+        bar.finish()
+        return results.map { r in
             var r = r
             r.tenantID = connection.tenantID
             return r
         }
+    }
+
+    /// The run as a failure notification tells it.
+    static func summary(_ results: [SendResult], status: ExitStatus, mapping: Mapping) -> RunSummary {
+        RunSummary(command: "send", exitStatus: status, succeeded: results.filter { $0.outcome != .failed }.count,
+                   failures: results.compactMap { r in
+                       guard r.outcome == .failed, let f = r.failure else { return nil }
+                       return RunSummary.Failure(settlementID: r.settlementID, classification: f.classification.rawValue, message: f.message,
+                                                 firstStep: Runbook.steps(for: f, settlementID: r.settlementID, mapping: mapping).first,
+                                                 correlationID: f.correlationID)
+                   })
     }
 
     func json(_ results: [SendResult]) -> JSON {

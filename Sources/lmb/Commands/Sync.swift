@@ -35,15 +35,21 @@ extension LMB {
                 let fetch = FetchRun(ctx: ctx, mapping: mapping, account: accountOption.account)
                 var fetchJSON: JSON
                 let fetchStatus: ExitStatus
+                var failures: [RunSummary.Failure] = []
+                var succeeded = 0
                 do {
                     let report = try await fetch.perform()
                     fetchJSON = fetch.json(report)
                     if !ctx.json { fetch.printSummary(report) }
                     fetchStatus = report.exitStatus
+                    let summary = FetchRun.summary(report, command: "sync")
+                    failures += summary.failures
+                    succeeded += summary.succeeded
                 } catch {
                     // Not connected to Amazon, another fetch running, …: said, and the send goes on.
                     fetchStatus = try report(error)
                     fetchJSON = .object([("fetched", .array([])), ("error", .string(Self.describe(error))), ("exitCode", .int(fetchStatus.rawValue))])
+                    failures.append(RunSummary.Failure(settlementID: nil, classification: "fetch", message: Self.describe(error), firstStep: nil, correlationID: nil))
                 }
                 let send = SendRun(ctx: ctx, mapping: mapping, all: true, ids: [], status: status, tenant: tenantOption.tenant)
                 var sendJSON: JSON
@@ -56,12 +62,18 @@ extension LMB {
                         send.printText(results)
                     }
                     sendStatus = ExitStatus.worst(results.map(\.exitStatus))
+                    let summary = SendRun.summary(results, status: sendStatus, mapping: mapping)
+                    failures += summary.failures
+                    succeeded += summary.succeeded
                 } catch {
                     sendStatus = try report(error)
                     sendJSON = .object([("results", .array([])), ("error", .string(Self.describe(error))), ("exitCode", .int(sendStatus.rawValue))])
+                    failures.append(RunSummary.Failure(settlementID: nil, classification: "send", message: Self.describe(error), firstStep: nil, correlationID: nil))
                 }
                 if ctx.json { Terminal.out(JSON.object([("fetch", fetchJSON), ("send", sendJSON)]).rendered()) }
-                return ExitStatus.worst([fetchStatus, sendStatus])
+                let status = ExitStatus.worst([fetchStatus, sendStatus])
+                await ctx.notify(RunSummary(command: "sync", exitStatus: status, succeeded: succeeded, failures: failures))
+                return status
             }
         }
 

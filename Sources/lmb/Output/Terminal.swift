@@ -15,11 +15,6 @@ enum Terminal {
 
     static var stderrIsTTY: Bool { isatty(2) == 1 }
 
-    static var useColour: Bool {
-        let env = ProcessInfo.processInfo.environment
-        return isatty(1) == 1 && env["NO_COLOR"] == nil && env["TERM"] != "dumb"
-    }
-
     /// Left-aligned text columns, the last column right-aligned when it holds amounts.
     static func table(_ rows: [[String]], rightAlign: Set<Int> = []) -> String {
         guard let width = rows.map(\.count).max() else { return "" }
@@ -35,10 +30,11 @@ enum Terminal {
 }
 
 /// A one-line progress bar on a TTY; nothing at all on a pipe.
-final class ProgressBar {
+final class ProgressBar: @unchecked Sendable {
     private let label: String
     private var lastPercent = -1
     private let enabled: Bool
+    private let lock = NSLock()
 
     init(label: String, enabled: Bool = Terminal.stderrIsTTY) {
         self.label = label
@@ -47,6 +43,7 @@ final class ProgressBar {
 
     func update(_ done: Int, _ total: Int) {
         guard enabled, total > 0 else { return }
+        lock.lock(); defer { lock.unlock() }
         let percent = min(100, done * 100 / total)
         guard percent != lastPercent else { return }
         lastPercent = percent
@@ -56,6 +53,7 @@ final class ProgressBar {
     }
 
     func finish() {
+        lock.lock(); defer { lock.unlock() }
         guard enabled, lastPercent >= 0 else { return }
         FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
     }
