@@ -104,6 +104,18 @@ extension EndToEnd {
             #expect(skus == ["Café-Tasse"])
         }
 
+        @Test("a Shift_JIS document keeps its Japanese; one without a charset is detected as UTF-8")
+        func shiftJISAndNone() async throws {
+            let s = try await SandboxHome()
+            try await s.postReport(try AmazonE2E.settlement("30000000001").replacingOccurrences(of: "\tSKU-1\t", with: "\t商品-１\t"), charset: "Shift_JIS")
+            try await s.postReport(try AmazonE2E.settlement("30000000002").replacingOccurrences(of: "\tSKU-1\t", with: "\tCafé-Tasse\t"), charset: "none")
+            try await s.amazonConnect()
+            let r = try await s.lmb(["fetch"])
+            #expect(r.status == 0, "\(r.stderr)")
+            #expect(r.stdout.contains("[Shift_JIS]") && r.stdout.contains("[UTF-8 (detected)]"), "\(r.stdout)")
+            #expect(try await E2E.column("SELECT DISTINCT sku FROM transaction_row ORDER BY settlement_id", home: s.home) == ["商品-１", "Café-Tasse"])
+        }
+
         @Test("a pre-signed address S3 calls expired is asked for again, and the document comes")
         func expiredURL() async throws {
             let s = try await SandboxHome()
