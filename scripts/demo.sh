@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# The whole story on a fresh machine with no Xero account: start the built-in Xero sandbox, connect, import
-# settlements, preview, send, watch Xero refuse a read-only user, diagnose, reconnect, send again.
+# The whole story on a fresh machine with no Amazon or Xero account: start the built-in sandbox (Amazon's Login with
+# Amazon, Reports API and S3 downloads beside Xero's identity and accounting APIs), let Amazon make settlement reports,
+# connect lmb to both sides, fetch, preview, send with `lmb sync`; then watch Amazon withdraw a role and Xero refuse a
+# read-only user, each with its typed error, `lmb diagnose` and the fix.
 # Uses a throw-away lmb home, so it never touches yours. Exits non-zero if any step does not behave as shown.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -10,15 +12,28 @@ say() { printf '\n\033[1m» %s\033[0m\n' "$*"; }
 fail() { printf '\ndemo failed: %s\n' "$*" >&2; exit 1; }
 expect_code() { [ "$1" = "$2" ] || fail "expected exit $2, got $1"; }
 
-say "Start the Xero sandbox (identity + accounting + fault scenarios) on 127.0.0.1"
+say "Start the sandbox on 127.0.0.1: Amazon (LWA, Reports API, downloads) and Xero (identity, accounting), with fault scenarios"
 "$lmb" sandbox --port-file "$LMB_HOME/port" > "$LMB_HOME/sandbox.log" 2>&1 &
 sandbox_pid=$!
 trap 'kill -INT $sandbox_pid 2>/dev/null; wait $sandbox_pid 2>/dev/null; rm -rf "$LMB_HOME"' EXIT
 for _ in $(seq 100); do [ -s "$LMB_HOME/port" ] && break; sleep 0.1; done
 [ -s "$LMB_HOME/port" ] || fail "the sandbox did not start"
-export LMB_XERO_BASE_URL="http://127.0.0.1:$(cat "$LMB_HOME/port")"
-control() { curl -sf -X POST "$LMB_XERO_BASE_URL/_sandbox/$1" -d "$2" > /dev/null || fail "sandbox control $1"; }
-echo "sandbox at $LMB_XERO_BASE_URL"
+base="http://127.0.0.1:$(cat "$LMB_HOME/port")"
+export LMB_XERO_BASE_URL=$base LMB_AMAZON_BASE_URL=$base
+control() { curl -sf -X POST "$base/_sandbox/$1" -d "$2" > /dev/null || fail "sandbox control $1"; }
+# Amazon makes a settlement report at the end of each settlement period; the sandbox's control API plays that part.
+amazon_report() {
+    local file=$1 query=${2:-}
+    curl -sf -X POST "$base/_sandbox/amazon/reports${query:+?$query}" --data-binary "@$file" > /dev/null || fail "posting $file"
+    echo "  Amazon made a settlement report from $file${query:+ ($query)}"
+}
+echo "sandbox at $base"
+
+say "Amazon has three settlement reports: one gzipped in Cp1252 as EU reports come, and one settlement regenerated in a second report"
+amazon_report fixtures/v2-us.txt
+amazon_report fixtures/v2-fr-crlf-bom.txt "compression=GZIP&charset=Cp1252"
+amazon_report fixtures/v2-us.txt "compression=GZIP"
+amazon_report fixtures/v2-negative.txt
 
 # lmb connect prints Xero's sign-in URL and waits for the browser to come back to it; here curl plays the browser.
 connect() {
@@ -32,26 +47,47 @@ connect() {
     cat "$LMB_HOME/connect.out"
 }
 
-say "Connect: OAuth 2.0 with PKCE, as a user with the Standard role"
+say "Connect to Xero: OAuth 2.0 with PKCE, as a user with the Standard role"
 connect connect
 "$lmb" status
 
-say "Import four settlements; each is checked to add up to its deposit, to the cent"
-"$lmb" import fixtures/v2-us.txt fixtures/v2-de-comma.txt fixtures/v1-ca.txt fixtures/v2-negative.txt || fail "import"
+say "Connect the Amazon selling account: the client secret and refresh token come from the environment, never the command line"
+amazon_secret="amzn1.oa2-cs.v1.demo-$RANDOM$RANDOM"
+LMB_AMAZON_CLIENT_SECRET="$amazon_secret" LMB_AMAZON_REFRESH_TOKEN="Atzr|IwEBI-demo-$RANDOM$RANDOM" \
+    "$lmb" amazon connect --client-id amzn1.application-oa2-client.demo --region eu || fail "amazon connect"
+"$lmb" amazon status
+
+say "Fetch: list the reports, download each document once, import it exactly as lmb import does (the rows must add up)"
+"$lmb" fetch; expect_code $? 0
+say "Fetching again downloads nothing"
+"$lmb" fetch; expect_code $? 0
 "$lmb" settlements
 
-say "Preview: the invoice settlement 20000000002 becomes (a negative settlement becomes a bill)"
-"$lmb" preview 20000000002
+say "Preview: the invoice settlement 30000000003 (fetched gzipped, in Cp1252) becomes"
+"$lmb" preview 30000000003
 
-say "Send them all: one batch, exactly once, as drafts"
-"$lmb" send --all; expect_code $? 0
-say "Sending again posts nothing twice"
-"$lmb" send 10000000001; expect_code $? 0
+say "lmb sync — the one line for cron: fetch, then send everything ready to the organisation the Amazon account is bound to"
+"$lmb" sync; expect_code $? 0
+say "Again: nothing new, nothing sent twice"
+"$lmb" sync; expect_code $? 0
 
-say "Now the Xero user loses permission (the sandbox plays a Read-only role) and a new settlement arrives"
+say "The Amazon side goes wrong: the app loses its Finance and Accounting role while a new settlement arrives"
+control scenario '{"scenario":"amazon-role-missing"}'
+amazon_report fixtures/v2-split-two-months.txt
+"$lmb" sync; code=$?
+echo "exit code $code (77: a person must act)"; expect_code $code 77
+"$lmb" diagnose; expect_code $? 77
+
+say "Fix it as the runbook says: tick the role, Authorize app again, and give lmb the new refresh token; sync carries on"
+control scenario '{"scenario":"healthy"}'
+LMB_AMAZON_CLIENT_SECRET="$amazon_secret" LMB_AMAZON_REFRESH_TOKEN="Atzr|IwEBI-demo-new-$RANDOM$RANDOM" \
+    "$lmb" amazon connect --client-id amzn1.application-oa2-client.demo --region eu || fail "amazon connect again"
+"$lmb" sync; expect_code $? 0
+
+say "The Xero side goes wrong: the Xero user becomes Read-only while a new settlement arrives"
 control scenario '{"scenario":"user-role-readonly"}'
-"$lmb" import fixtures/v2-reserves.txt
-"$lmb" send 80000000008; code=$?
+amazon_report fixtures/v2-reserves.txt
+"$lmb" sync; code=$?
 echo "exit code $code (77: a person must act)"; expect_code $code 77
 
 say "lmb diagnose finds the cause"
@@ -61,8 +97,8 @@ say "Fix it: the user gets the Standard role back, and lmb reconnects"
 control scenario '{"scenario":"healthy"}'
 connect reconnect
 
-say "Send again"
-"$lmb" send 80000000008; expect_code $? 0
+say "Sync again"
+"$lmb" sync; expect_code $? 0
 "$lmb" diagnose --quiet; expect_code $? 0
 
 say "What the sandbox's Xero now holds"
@@ -72,7 +108,21 @@ for i in json.load(sys.stdin)["invoices"]:
     row = (i["InvoiceNumber"], i["Type"], i["Status"], i["Total"], i["CurrencyCode"], i["Contact"]["Name"])
     print("  %-18s %s  %-6s %10.2f %s  %s" % row)
 '
-curl -sf "$LMB_XERO_BASE_URL/_sandbox/state" | python3 -c "$show_invoices" || fail "reading the sandbox state"
+curl -sf "$base/_sandbox/state" | python3 -c "$show_invoices" || fail "reading the sandbox state"
+say "What lmb asked of Amazon"
+count_requests='
+import json, sys
+from collections import Counter
+kinds = Counter()
+for r in json.load(sys.stdin)["amazon"]["requests"]:
+    p = r["path"]
+    kind = "Login with Amazon" if p.startswith("/auth/") else "getReports" if p.endswith("/reports") else \
+        "getReportDocument" if "/documents/" in p else "document download" if p.startswith("/tortuga") else p
+    kinds[(kind, r["status"])] += 1
+for (kind, status), n in sorted(kinds.items()):
+    print("  %-20s HTTP %d  x %d" % (kind, status, n))
+'
+curl -sf "$base/_sandbox/state" | python3 -c "$count_requests" || fail "reading the sandbox state"
 say "Stop the sandbox"
 kill -INT $sandbox_pid; wait $sandbox_pid; trap 'rm -rf "$LMB_HOME"' EXIT
 echo "done"

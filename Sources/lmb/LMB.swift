@@ -6,17 +6,18 @@ import LMBCore
 struct LMB: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lmb",
-        abstract: "Send marketplace settlements to Xero, and find out why Xero refuses them.",
+        abstract: "Fetch marketplace settlements from Amazon, send them to Xero, and find out why either refuses.",
         discussion: """
-        lmb turns each settlement report (Amazon Flat File V2 or V1, or an Etsy monthly statement's payouts) into one Xero invoice, or a bill when \
-        the settlement is negative, whose total equals the bank deposit.
+        lmb turns each settlement report (Amazon Flat File V2 or V1, fetched from Amazon's Selling Partner API or imported from a file, or an \
+        Etsy monthly statement's payouts) into one Xero invoice, or a bill when the settlement is negative, whose total equals the bank deposit. \
+        For cron: `lmb sync`.
 
         Exit codes (the same for every command, in text and --json alike):
         \(ExitStatus.table)
         """,
         version: LMBVersion.description,
-        subcommands: [Import.self, Settlements.self, Preview.self, Send.self, Diagnose.self, Connect.self, Disconnect.self, Reconnect.self, Status.self,
-                      MappingCommand.self, Report.self, Log.self, Sandbox.self]
+        subcommands: [Import.self, Settlements.self, Preview.self, Send.self, Fetch.self, Sync.self, Diagnose.self, Connect.self, Disconnect.self,
+                      Reconnect.self, Status.self, AmazonCommand.self, MappingCommand.self, Report.self, Log.self, Sandbox.self]
     )
 }
 
@@ -79,6 +80,24 @@ struct CommandContext: Sendable {
     }
     func config() throws -> LMBConfig { try LMBConfig.load(home: home, environment: environment) }
 
+    /// Amazon's hosts for a region, or LMB_AMAZON_BASE_URL (the sandbox) for every region.
+    var amazonEndpoints: @Sendable (AmazonRegion) throws -> AmazonEndpoints {
+        let environment = self.environment
+        return { try AmazonEndpoints.resolve(region: $0, environment: environment) }
+    }
+
+    /// A Reports API client for one selling account, paced by config.json's `amazon` section.
+    func amazonClient(_ credentials: AmazonCredentials) throws -> AmazonReportsClient {
+        let config = try config()
+        return AmazonReportsClient(credentials: try credentials.validated(), endpoints: try amazonEndpoints(credentials.region),
+                                   transport: try amazonTransport(config), pacing: try (config.amazon ?? AmazonSettings()).pacing())
+    }
+
+    /// The transport for Amazon: the configured one, traced under --verbose (the tracer never shows a token or secret).
+    func amazonTransport(_ config: LMBConfig) throws -> any HTTPTransport {
+        try traced(config.transport()) ?? config.transport()
+    }
+
     /// The transport, wrapped so `--verbose` shows each exchange; nil when not tracing (the session's own then).
     func traced(_ transport: any HTTPTransport) throws -> (any HTTPTransport)? {
         guard verbose else { return nil }
@@ -89,7 +108,7 @@ struct CommandContext: Sendable {
     func notify(_ summary: RunSummary) async {
         do {
             guard let settings = try NotifySettings.resolve(config: try config(), environment: environment) else { return }
-            let secrets = (try? store().storedTokens()) ?? []
+            let secrets = ((try? store().storedTokens()) ?? []) + ((try? store().amazonSecrets()) ?? [])
             if let problem = await Notifier(settings: settings).notify(summary, home: home.url.path, secrets: secrets) {
                 Terminal.err("lmb: note: the failure notification was not delivered: \(problem)")
                 try? store().recordEvent(kind: "notify", message: "not delivered: \(problem)")
@@ -139,6 +158,9 @@ func report(_ error: any Error) throws -> ExitStatus {
     case let error as XeroFailure:
         Terminal.error(error.description)
         return error.classification.exitStatus
+    case let error as AmazonFailure:
+        Terminal.err(Render.amazonFailure(account: nil, report: nil, error))
+        return error.exitStatus
     case let error as SettlementFileError:
         Terminal.error(error.description)
         return error.exitStatus

@@ -59,7 +59,7 @@ extension EndToEnd {
             let r = try await s.run(["diagnose", "--offline", "--json"], environment: ["LMB_XERO_BASE_URL": "http://127.0.0.1:1"])
             #expect(r.status == 0, "\(r.stdout)")
             let checks = (try E2E.json(r.stdout) as? [String: Any])?["checks"] as? [[String: Any]] ?? []
-            #expect(checks.map { $0["id"] as? String } == ["configuration", "store", "tokens", "fresh_token", "last_failures"])
+            #expect(checks.map { $0["id"] as? String } == ["configuration", "store", "tokens", "fresh_token", "last_failures", "amazon_credentials"])
         }
 
         @Test("not connected is exit 78 with the connect step")

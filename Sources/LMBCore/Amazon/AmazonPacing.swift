@@ -55,19 +55,24 @@ public struct AmazonPacing: Sendable, Equatable {
     public var maxDocumentBytes: Int
     /// Treat an access token as expired this many seconds early (Amazon's Java client uses 60).
     public var accessTokenMargin: Double
+    /// Tokens of each bucket lmb never spends. Amazon's bucket starts when the first request arrives, lmb's when it
+    /// is sent: without a reserve, a request that arrives a little sooner after the previous one than it was sent
+    /// finds Amazon's bucket a fraction of a token short, and collects a 429.
+    public var reservedTokens: Double
 
     public static let `default` = AmazonPacing(
         limits: Dictionary(uniqueKeysWithValues: AmazonOperation.allCases.map { ($0, $0.defaultLimit) }),
         maxRateLimitRetries: 3, maxRateLimitWait: 120, maxExpiredURLRetries: 2, maxDocumentBytes: 2 << 30, accessTokenMargin: 60)
 
     public init(limits: [AmazonOperation: AmazonRateLimit], maxRateLimitRetries: Int, maxRateLimitWait: Double,
-                maxExpiredURLRetries: Int, maxDocumentBytes: Int, accessTokenMargin: Double) {
+                maxExpiredURLRetries: Int, maxDocumentBytes: Int, accessTokenMargin: Double, reservedTokens: Double = 1) {
         self.limits = limits
         self.maxRateLimitRetries = maxRateLimitRetries
         self.maxRateLimitWait = maxRateLimitWait
         self.maxExpiredURLRetries = maxExpiredURLRetries
         self.maxDocumentBytes = maxDocumentBytes
         self.accessTokenMargin = accessTokenMargin
+        self.reservedTokens = reservedTokens
     }
 
     public func limit(_ operation: AmazonOperation) -> AmazonRateLimit { limits[operation] ?? operation.defaultLimit }
@@ -78,12 +83,16 @@ public struct AmazonPacing: Sendable, Equatable {
 public actor AmazonRateLimiter {
     struct Bucket {
         var limit: AmazonRateLimit
+        var reserve: Double
         var tokens: Double
         var refilledAt: Double
 
+        /// The burst less the reserve, never below one request.
+        var capacity: Double { max(1, Double(limit.burst) - reserve) }
+
         mutating func refill(at now: Double) {
             if now > refilledAt {
-                tokens = min(Double(limit.burst), tokens + (now - refilledAt) * limit.rate)
+                tokens = min(capacity, tokens + (now - refilledAt) * limit.rate)
                 refilledAt = now
             }
         }
@@ -91,13 +100,20 @@ public actor AmazonRateLimiter {
 
     let clock: any AmazonClock
     var buckets: [AmazonOperation: Bucket] = [:]
+    /// Told of every wait of a second or more, before it starts, so that a person does not take a wait for a hang.
+    var observer: (@Sendable (String) -> Void)?
+
+    public func setObserver(_ observer: @escaping @Sendable (String) -> Void) { self.observer = observer }
+
+    func note(_ line: String) { observer?(line) }
 
     public init(pacing: AmazonPacing = .default, clock: any AmazonClock = SystemAmazonClock()) {
         self.clock = clock
         let now = clock.now
         for operation in AmazonOperation.allCases {
-            let limit = pacing.limit(operation)
-            buckets[operation] = Bucket(limit: limit, tokens: Double(limit.burst), refilledAt: now)
+            var bucket = Bucket(limit: pacing.limit(operation), reserve: max(0, pacing.reservedTokens), tokens: 0, refilledAt: now)
+            bucket.tokens = bucket.capacity
+            buckets[operation] = bucket
         }
     }
 
@@ -111,6 +127,9 @@ public actor AmazonRateLimiter {
         buckets[operation] = bucket
         guard bucket.tokens < 0 else { return 0 }
         let wait = -bucket.tokens / bucket.limit.rate
+        if wait >= 1 {
+            note("waiting \(Int(wait.rounded(.up))) s for Amazon's \(operation.rawValue) limit (\(bucket.limit.rate)/s after a burst of \(bucket.limit.burst))")
+        }
         try await clock.sleep(seconds: wait)
         return wait
     }

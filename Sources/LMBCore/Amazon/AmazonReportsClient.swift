@@ -133,6 +133,7 @@ public struct AmazonReportsClient: Sendable {
                 }
                 retries += 1
                 waited += wait
+                await limiter.note("Amazon answered 429 to \(operation.rawValue); waiting \(Int(wait.rounded(.up))) s (retry \(retries) of \(pacing.maxRateLimitRetries))")
                 await limiter.drain(operation)
                 try await clock.sleep(seconds: wait)
                 continue

@@ -1,6 +1,6 @@
 import Foundation
 
-/// One finding of `lmb diagnose`.
+/// One finding of `lmb diagnose`: about Xero (`failure`) or about Amazon (`amazonFailure`).
 public struct DiagnosticCheck: Sendable {
     public enum Status: String, Sendable { case pass, warn, fail }
     public var id: String
@@ -8,11 +8,30 @@ public struct DiagnosticCheck: Sendable {
     public var detail: String
     public var fix: String
     public var failure: XeroFailure?
+    public var amazonFailure: AmazonFailure?
 
     static func pass(_ id: String, _ detail: String) -> DiagnosticCheck { DiagnosticCheck(id: id, status: .pass, detail: detail, fix: "", failure: nil) }
     static func warn(_ id: String, _ detail: String, fix: String = "") -> DiagnosticCheck { DiagnosticCheck(id: id, status: .warn, detail: detail, fix: fix, failure: nil) }
     static func fail(_ id: String, _ failure: XeroFailure, detail: String? = nil, fix: String? = nil) -> DiagnosticCheck {
         DiagnosticCheck(id: id, status: .fail, detail: detail ?? failure.description, fix: fix ?? Runbook.steps(for: failure).first ?? "", failure: failure)
+    }
+    static func fail(_ id: String, _ failure: AmazonFailure, detail: String) -> DiagnosticCheck {
+        DiagnosticCheck(id: id, status: .fail, detail: detail, fix: AmazonRunbook.steps(for: failure).first ?? "", failure: nil, amazonFailure: failure)
+    }
+
+    /// The failure's classification, Xero's or Amazon's, as JSON and the verdict name it.
+    public var classification: String? { failure?.classification.rawValue ?? amazonFailure?.classification.rawValue }
+    public var plainWords: String? { failure?.classification.plainWords ?? amazonFailure?.classification.plainWords }
+    public var evidence: [String] { failure?.evidence ?? amazonFailure?.evidence ?? [] }
+    public var runbook: [String] {
+        if let failure { return Runbook.steps(for: failure) }
+        return amazonFailure.map { AmazonRunbook.steps(for: $0) } ?? []
+    }
+    public var exitStatus: ExitStatus? { failure?.classification.exitStatus ?? amazonFailure?.exitStatus }
+    /// Xero's refusals that a person fixes end with the "still failing" line.
+    public var endsWithSupportLine: Bool {
+        guard let c = failure?.classification else { return false }
+        return [.permissionDenied, .staleConnection, .tokenExpired, .insufficientScope].contains(c)
     }
 }
 
@@ -24,10 +43,11 @@ struct DiagnosisFailure: Error {
 
 public struct DiagnosisReport: Sendable {
     public var checks: [DiagnosticCheck]
-    public var firstFailure: DiagnosticCheck? { checks.first { $0.status == .fail } }
-    public var verdict: XeroClassification { firstFailure?.failure?.classification ?? .ok }
-    public var runbook: [String] { firstFailure?.failure.map { Runbook.steps(for: $0) } ?? [] }
-    public var exitStatus: ExitStatus { ExitStatus.worst(checks.compactMap { $0.failure?.classification.exitStatus }) }
+    public var firstFailure: DiagnosticCheck? { checks.first { $0.status == .fail && $0.classification != nil } }
+    /// The first failure's classification (Xero's or Amazon's), or `ok`.
+    public var verdict: String { firstFailure?.classification ?? "ok" }
+    public var runbook: [String] { firstFailure?.runbook ?? [] }
+    public var exitStatus: ExitStatus { ExitStatus.worst(checks.compactMap(\.exitStatus)) }
     public var exitCode: Int32 { exitStatus.rawValue }
 }
 
@@ -38,17 +58,28 @@ public struct Diagnoser: Sendable {
     public var offline = false
     public var transport: (any HTTPTransport)?
 
-    public init(home: LMBHome, tenant: String? = nil, offline: Bool = false, transport: (any HTTPTransport)? = nil) {
+    public var environment: [String: String]
+    public var now: @Sendable () -> Date = { Date() }
+
+    public init(home: LMBHome, tenant: String? = nil, offline: Bool = false, transport: (any HTTPTransport)? = nil,
+                environment: [String: String] = ProcessInfo.processInfo.environment) {
         self.home = home
         self.tenant = tenant
         self.offline = offline
         self.transport = transport
+        self.environment = environment
     }
 
     static let roleNames = ["STANDARD": "Standard", "FINANCIALADVISER": "Adviser", "ADMIN": "Admin", "READONLY": "Read only",
                             "INVOICEONLY": "Invoice only", "MANAGEDCLIENT": "Managed client", "CASHBOOKCLIENT": "Cashbook client"]
 
+    /// Xero's side, then Amazon's.
     public func run() async -> DiagnosisReport {
+        let xero = await runXero()
+        return DiagnosisReport(checks: xero.checks + (await amazonChecks()))
+    }
+
+    func runXero() async -> DiagnosisReport {
         let run: DiagnosisRun
         switch openSession() {
         case .failure(let failure): return failure.report
@@ -75,7 +106,7 @@ public struct Diagnoser: Sendable {
     func openSession() -> Result<DiagnosisRun, DiagnosisFailure> {
         let session: XeroSession
         do {
-            session = try XeroSession(home: home, transport: transport)
+            session = try XeroSession(home: home, environment: environment, transport: transport)
         } catch let f as XeroFailure {
             return .failure(DiagnosisFailure(checks: [.fail("configuration", f)]))
         } catch let e as LMBError {

@@ -9,21 +9,42 @@ public struct Importer: Sendable {
         self.store = store
     }
 
+    /// What to do when a settlement id is stored already with other content.
+    public enum Conflict: Sendable {
+        /// Refuse the file (`lmb import`): the person decides with --replace.
+        case refuse
+        /// Replace the stored settlement, unless it was sent (`lmb import --replace`).
+        case replace
+        /// Keep the stored settlement and report the file's as `.kept` (`lmb fetch`: Amazon regenerated a report).
+        case keepStored
+    }
+
+    /// Runs inside the import's transaction once each settlement is stored (or found stored): what else must be
+    /// recorded with it, atomically (`lmb fetch` records the report it came from).
+    public typealias Recorder = (ImportWriter, ImportOutcome) throws -> Void
+
     /// Imports every settlement in a file. `displayName` is what messages call the file (a report id, say).
     public func importFile(path: String, displayName: String? = nil, replace: Bool = false,
                            progress: SettlementParser.Progress? = nil) throws -> [ImportOutcome] {
+        try importFile(path: path, displayName: displayName, conflict: replace ? .replace : .refuse, progress: progress)
+    }
+
+    public func importFile(path: String, displayName: String? = nil, conflict: Conflict, progress: SettlementParser.Progress? = nil,
+                           recording record: Recorder? = nil) throws -> [ImportOutcome] {
         try InputFile.check(path, displayName: displayName)
         if EtsyStatementParser.detect(path: path) {
-            return try importEtsy(path: path, displayName: displayName, replace: replace)
+            return try importEtsy(path: path, displayName: displayName, conflict: conflict, record: record)
         }
-        return [try importAmazon(path: path, displayName: displayName, replace: replace, progress: progress)]
+        return [try importAmazon(path: path, displayName: displayName, conflict: conflict, progress: progress, record: record)]
     }
 
     /// An Amazon report streams straight into the store: rows are written as they are parsed, inside one
     /// transaction that the parser's refusal (or the sum not adding up) rolls back.
-    func importAmazon(path: String, displayName: String?, replace: Bool, progress: SettlementParser.Progress?) throws -> ImportOutcome {
+    func importAmazon(path: String, displayName: String?, conflict: Conflict, progress: SettlementParser.Progress?,
+                      record: Recorder?) throws -> ImportOutcome {
         let source = displayName ?? path
         let parser = SettlementParser(path: path, displayName: displayName)
+        let replace = conflict == .replace
         return try store.importing { writer in
             var existingHash: String?
             var settlementID = ""
@@ -36,16 +57,20 @@ public struct Importer: Sendable {
                 guard existingHash == nil || replace else { return }
                 try writer.insert(entry, settlementID: settlementID, text: &text)
             })
+            let outcome: ImportOutcome
             if let existingHash, !replace {
-                return try unchangedOrRefused(parsed, storedHash: existingHash, source: source, what: "settlement")
+                outcome = try unchangedOrRefused(parsed, storedHash: existingHash, source: source, what: "settlement", conflict: conflict)
+            } else {
+                try writer.saveSettlement(parsed, sourceFile: source, replacing: existingHash != nil,
+                                          event: "imported \(parsed.rowCount) rows from \(Self.fileName(source))")
+                outcome = existingHash == nil ? .imported(parsed) : .replaced(parsed)
             }
-            try writer.saveSettlement(parsed, sourceFile: source, replacing: existingHash != nil,
-                                      event: "imported \(parsed.rowCount) rows from \(Self.fileName(source))")
-            return existingHash == nil ? .imported(parsed) : .replaced(parsed)
+            try record?(writer, outcome)
+            return outcome
         }
     }
 
-    func importEtsy(path: String, displayName: String?, replace: Bool) throws -> [ImportOutcome] {
+    func importEtsy(path: String, displayName: String?, conflict: Conflict, record: Recorder?) throws -> [ImportOutcome] {
         let source = displayName ?? path
         let payouts = try EtsyStatementParser(path: path, displayName: displayName).parse()
         return try store.importing { writer in
@@ -53,7 +78,11 @@ public struct Importer: Sendable {
                 let p = payout.settlement
                 let existingHash = try writer.storedHash(of: p.header.id)
                 if let existingHash {
-                    if !replace { return try unchangedOrRefused(p, storedHash: existingHash, source: source, what: "payout") }
+                    if conflict != .replace {
+                        let outcome = try unchangedOrRefused(p, storedHash: existingHash, source: source, what: "payout", conflict: conflict)
+                        try record?(writer, outcome)
+                        return outcome
+                    }
                     try writer.removeForReplacement(p.header.id)
                 }
                 for r in payout.rows {
@@ -63,14 +92,17 @@ public struct Importer: Sendable {
                 }
                 try writer.saveSettlement(p, sourceFile: source, replacing: existingHash != nil,
                                           event: "imported \(p.rowCount) rows of an Etsy payout from \(Self.fileName(source))")
-                return existingHash == nil ? .imported(p) : .replaced(p)
+                let outcome: ImportOutcome = existingHash == nil ? .imported(p) : .replaced(p)
+                try record?(writer, outcome)
+                return outcome
             }
         }
     }
 
-    /// The same content again changes nothing; other content under a stored id needs --replace.
-    func unchangedOrRefused(_ p: ParsedSettlement, storedHash: String, source: String, what: String) throws -> ImportOutcome {
+    /// The same content again changes nothing; other content under a stored id needs --replace, or is kept aside.
+    func unchangedOrRefused(_ p: ParsedSettlement, storedHash: String, source: String, what: String, conflict: Conflict) throws -> ImportOutcome {
         if storedHash == p.contentHash { return .unchanged(p) }
+        if conflict == .keepStored { return .kept(p) }
         throw LMBError.data("\(source): \(what) \(p.header.id) is already imported with different content; use --replace to import this file instead")
     }
 

@@ -39,10 +39,12 @@ public struct TracingTransport: HTTPTransport {
         }
     }
 
-    /// Paths whose bodies hold credentials, in either direction.
+    /// Paths whose bodies hold credentials, in either direction: token requests, and getReportDocument, whose answer
+    /// is a pre-signed download address (its signature is the credential, for 5 minutes).
     static func carriesSecrets(_ url: URL) -> Bool {
         let path = url.path.lowercased()
         return path.hasSuffix("/connect/token") || path.hasSuffix("/connect/revocation") || path.hasSuffix("/auth/o2/token")
+            || path.contains("/reports/2021-06-30/documents/")
     }
 
     static let headersShown = ["xero-correlation-id", "x-amzn-requestid", "x-amz-request-id", "x-minlimit-remaining",

@@ -10,6 +10,8 @@ public struct SendResult: Sendable {
     public var invoiceIDs: [String]
     public var invoiceNumbers: [String]
     public var failure: XeroFailure?
+    /// The organisation it was sent to (or meant for).
+    public var tenantID: String?
 
     public init(settlementID: String, outcome: Outcome, classification: XeroClassification, message: String,
                 invoiceIDs: [String], invoiceNumbers: [String], failure: XeroFailure? = nil) {
@@ -47,6 +49,8 @@ public struct Sender: Sendable {
     public static let xeroMaxBodyBytes = 3_500_000
     /// Called with progress lines a person may want (waits, recoveries).
     public var log: @Sendable (String) -> Void = { _ in }
+    /// The settlements whose unsure documents this organisation may resolve (SendRoute.recoveryScope); nil: all.
+    public var recoveryScope: Set<String>?
     /// Called after each request with (documents done, documents to send): a progress bar on a TTY.
     public var progress: @Sendable (Int, Int) -> Void = { _, _ in }
 
@@ -129,7 +133,7 @@ public struct Sender: Sendable {
     /// Step 1: documents an earlier run left `sending` — is the invoice in Xero already? Those that are get
     /// recorded as sent; the rest go again with the same body and key (Xero replays if it had it after all).
     func recoverUnsureDocuments() async throws -> [Document] {
-        let unsure = try store.unsurePostings().map(Document.init)
+        let unsure = try store.unsurePostings().filter { recoveryScope?.contains($0.settlementID) ?? true }.map(Document.init)
         guard !unsure.isEmpty else { return [] }
         var found: [String: XeroInvoice] = [:]
         for chunk in stride(from: 0, to: unsure.count, by: 40).map({ Array(unsure[$0..<min($0 + 40, unsure.count)]) }) {

@@ -7,10 +7,12 @@ public enum ImportOutcome: Sendable, Equatable {
     case imported(ParsedSettlement)
     case replaced(ParsedSettlement)
     case unchanged(ParsedSettlement)
+    /// Stored already with other content, and the stored one kept (a report Amazon regenerated).
+    case kept(ParsedSettlement)
 
     public var settlement: ParsedSettlement {
         switch self {
-        case .imported(let p), .replaced(let p), .unchanged(let p): return p
+        case .imported(let p), .replaced(let p), .unchanged(let p), .kept(let p): return p
         }
     }
 
@@ -19,6 +21,7 @@ public enum ImportOutcome: Sendable, Equatable {
         case .imported: return "imported"
         case .replaced: return "replaced"
         case .unchanged: return "unchanged"
+        case .kept: return "kept"
         }
     }
 }

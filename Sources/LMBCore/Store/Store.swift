@@ -151,6 +151,39 @@ public final class Store: @unchecked Sendable {
                 ALTER TABLE posting DROP COLUMN total_minor;
                 """)
         }
+        m.registerMigration("v5-amazon") { db in
+            // A selling account's SP-API credentials, bound to one Xero organisation (tenant_id NULL: the default one).
+            // Every report lmb downloaded, with the organisation its settlement goes to as it was when fetched, so a
+            // later disconnect or rebinding never moves a settlement already fetched.
+            try db.execute(sql: """
+                CREATE TABLE amazon_account (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    label TEXT NOT NULL UNIQUE,
+                    client_id TEXT NOT NULL,
+                    region TEXT NOT NULL,
+                    client_secret TEXT NOT NULL,
+                    refresh_token TEXT NOT NULL,
+                    tenant_id TEXT,
+                    secret_set_at TEXT NOT NULL,
+                    created_at TEXT NOT NULL,
+                    last_fetch_at TEXT
+                );
+                CREATE TABLE amazon_report (
+                    report_id TEXT PRIMARY KEY NOT NULL,
+                    document_id TEXT NOT NULL,
+                    account_id INTEGER NOT NULL,
+                    account_label TEXT NOT NULL,
+                    tenant_id TEXT,
+                    settlement_id TEXT,
+                    outcome TEXT NOT NULL,
+                    message TEXT,
+                    created_time TEXT,
+                    fetched_at TEXT NOT NULL
+                );
+                CREATE INDEX amazon_report_by_document ON amazon_report(document_id);
+                CREATE INDEX amazon_report_by_settlement ON amazon_report(settlement_id);
+                """)
+        }
         return m
     }
 }

@@ -46,6 +46,8 @@ public struct LMBConfig: Codable, Sendable, Equatable {
     public var timeoutSeconds: Double?
     /// The longest Retry-After lmb waits out before giving up with exit 75.
     public var maxRetryAfterSeconds: Int?
+    /// Pacing against Amazon and the fetch window (AmazonSettings).
+    public var amazon: AmazonSettings?
     /// Where to tell a person that a run failed.
     public var notify: NotifyConfig?
 
@@ -58,7 +60,7 @@ public struct LMBConfig: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case clientID = "client_id", xeroBaseURL = "xero_base_url", redirectPort = "redirect_port", scopes
         case connectTimeoutSeconds = "connect_timeout_seconds", timeoutSeconds = "timeout_seconds"
-        case maxRetryAfterSeconds = "max_retry_after_seconds"
+        case maxRetryAfterSeconds = "max_retry_after_seconds", amazon
         case notify
     }
 

@@ -5,19 +5,22 @@ import LMBCore
 extension LMB {
     struct Diagnose: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Find out why Xero refuses, before a send fails or after it did.",
+            abstract: "Find out why Xero or Amazon refuses, before a send or fetch fails or after it did.",
             discussion: """
             Checks, in order: configuration, the store, the tokens, a fresh token (a refresh, unless --offline), \
             the connection in /connections, the organisation, the connected user's role, the scopes, the mapping \
             against the organisation's accounts and tax rates, rate-limit headroom, and the last failed send of \
-            each settlement. Prints the fix for the first failing check. Exit code: that of the worst finding \
-            (0 ok, 64 a --settlement id never imported, 65 a document Xero would refuse, 75 temporary, 77 a person \
-            must act, 78 configuration).
+            each settlement. Then, for each Amazon selling account: the stored credentials, a Login with Amazon \
+            exchange and a getReports call (unless --offline; they prove the refresh token, the client secret and the \
+            Finance and Accounting role), the days since the last fetch against Amazon's 90-day report window, and the \
+            client secret's age against its 180 days. Prints the fix for the first failing check. Exit code: that of \
+            the worst finding (0 ok, 64 a --settlement id never imported, 65 a document Xero would refuse, 75 \
+            temporary, 77 a person must act, 78 configuration).
             """)
 
         @OptionGroup var global: GlobalOptions
 
-        @Flag(help: "Do not talk to Xero: check only what is on this machine.")
+        @Flag(help: "Do not talk to Xero or Amazon: check only what is on this machine.")
         var offline = false
 
         @OptionGroup var tenantOption: TenantOption
@@ -30,10 +33,12 @@ extension LMB {
 
         func run() async throws {
             try await runReportingAsync {
-                let home = global.context.home
                 let ctx = global.context
-                let report = await Diagnoser(home: home, tenant: tenantOption.tenant, offline: offline,
-                                             transport: try? ctx.traced(try ctx.config().transport())).run()
+                let home = ctx.home
+                var diagnoser = Diagnoser(home: home, tenant: tenantOption.tenant, offline: offline,
+                                          transport: try? ctx.traced(try ctx.config().transport()), environment: ctx.environment)
+                diagnoser.now = ctx.now
+                let report = await diagnoser.run()
                 if let bundle {
                     let json = try SupportBundle.make(home: home, report: report, settlementID: settlement)
                     try Store.writePrivateFile(bundle, Data((json.rendered() + "\n").utf8))
@@ -42,13 +47,13 @@ extension LMB {
                 let focus = try settlement.map { try printSettlement($0, home: home) }
                 if global.json {
                     var fields: [(String, JSON)] = [
-                        ("verdict", .string(report.verdict.rawValue)),
+                        ("verdict", .string(report.verdict)),
                         ("checks", .array(report.checks.map(SupportBundle.checkJSON))),
                         ("runbook", .array(report.runbook.map(JSON.string))),
                     ]
                     if let focus { fields.append(("settlement", focus)) }
                     Terminal.out(JSON.object(fields).rendered())
-                } else if !(global.quiet && report.verdict == .ok) {
+                } else if !(global.quiet && report.verdict == "ok") {
                     printReport(report)
                 }
                 return report.exitStatus
@@ -63,17 +68,16 @@ extension LMB {
             }
             Terminal.out(Terminal.table(rows))
             Terminal.out("")
-            guard let first = report.firstFailure, let f = first.failure else {
-                Terminal.out("Verdict: ok — lmb can send to Xero.")
+            guard let first = report.firstFailure, let classification = first.classification else {
+                let amazon = report.checks.contains { $0.id == "amazon_lwa" }
+                Terminal.out("Verdict: ok — lmb can \(amazon ? "fetch from Amazon and " : "")send to Xero.")
                 return
             }
-            Terminal.out("Verdict: \(f.classification.rawValue) — \(f.classification.plainWords) (first failing check: \(first.id))")
-            for e in f.evidence { Terminal.out("  evidence: \(e)") }
+            Terminal.out("Verdict: \(classification) — \(first.plainWords ?? "") (first failing check: \(first.id))")
+            for e in first.evidence { Terminal.out("  evidence: \(e)") }
             Terminal.out("What to do:")
             for (i, step) in report.runbook.enumerated() { Terminal.out("  \(i + 1). \(step)") }
-            if [.permissionDenied, .staleConnection, .tokenExpired, .insufficientScope].contains(f.classification) {
-                Terminal.out("  \(Runbook.stillFailing)")
-            }
+            if first.endsWithSupportLine { Terminal.out("  \(Runbook.stillFailing)") }
         }
 
         /// One settlement's status, last error and the events that led to it: printed, or (with --json) returned

@@ -9,7 +9,8 @@ extension LMB {
             discussion: """
             One line per event, oldest first: when, what kind, the settlement, and what happened. --json prints \
             JSON lines (one object per line) for a script. Events never hold a token or a secret. Kinds include \
-            import, reimport, fetch, send_attempt, recovered, token_refresh, connect, disconnect, reconnect.
+            import, reimport, fetch, send_attempt, recovered, token_refresh, connect, disconnect, reconnect, amazon_connect, \
+            amazon_secret, amazon_disconnect, notify.
             """)
 
         @OptionGroup var global: GlobalOptions

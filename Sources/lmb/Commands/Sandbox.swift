@@ -7,17 +7,22 @@ extension SandboxScenario: ExpressibleByArgument {}
 extension LMB {
     struct Sandbox: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Run a local Xero emulator, to try lmb with no Xero account.",
+            abstract: "Run a local Amazon and Xero emulator, to try lmb with no Amazon or Xero account.",
             discussion: """
-            Serves Xero's identity, connections and accounting endpoints on 127.0.0.1, all on one port, in the \
-            foreground until Ctrl-C. Point lmb at it with the LMB_XERO_BASE_URL it prints.
+            Serves Xero's identity, connections and accounting endpoints, and Amazon's Login with Amazon, Reports API \
+            and document downloads, on 127.0.0.1, all on one port, in the foreground until Ctrl-C. Point lmb at it \
+            with the LMB_XERO_BASE_URL and LMB_AMAZON_BASE_URL it prints. Amazon's side accepts any client id and \
+            secret and any refresh token that starts Atzr|.
 
             Scenarios (--scenario, or POST /_sandbox/scenario {"scenario":"NAME"} while it runs): \
             \(SandboxScenario.allCases.map(\.rawValue).joined(separator: ", ")).
 
             Control API: GET /_sandbox/state, POST /_sandbox/scenario, POST /_sandbox/clock {"advance_seconds":N} or {"freeze":true}, \
             POST /_sandbox/reset, POST /_sandbox/organisation (archive_account, period_lock_date, currencies, \
-            archive_contact, archive_tax_rate), POST /_sandbox/config (client_secret, minute_limit, day_limit, deny_consent).
+            archive_contact, archive_tax_rate), POST /_sandbox/config (client_secret, minute_limit, day_limit, deny_consent); \
+            Amazon: POST /_sandbox/amazon/reports?compression=GZIP&charset=Cp1252|Shift_JIS|UTF-8|none with a settlement \
+            file as the body (a DONE settlement report), GET|POST /_sandbox/amazon/config ({"buckets":{"getReportDocument":\
+            {"rate":…,"burst":…}},"access_token_seconds":…,"presigned_url_seconds":…}).
             """)
 
         @Option(help: "Port to listen on (0: one the OS picks).")
@@ -45,9 +50,9 @@ extension LMB {
             }
             if let portFile { try? String(server.port).write(toFile: portFile, atomically: true, encoding: .utf8) }
             Terminal.out("""
-                Xero sandbox listening on \(server.baseURL) (scenario: \(scenario.rawValue)).
+                Amazon and Xero sandbox listening on \(server.baseURL) (scenario: \(scenario.rawValue)).
                 Point lmb at it:
-                  export LMB_XERO_BASE_URL=\(server.baseURL)
+                  export LMB_XERO_BASE_URL=\(server.baseURL) LMB_AMAZON_BASE_URL=\(server.baseURL)
                 Control it: curl -s \(server.baseURL)/_sandbox/state
                 Stop it with Ctrl-C.
                 """)

@@ -64,6 +64,17 @@ enum Render {
         return lines.joined(separator: "\n")
     }
 
+    /// One line (classification in plain words, Amazon's exact message, the request id), then the steps that fix it.
+    static func amazonFailure(account: String?, report: String?, _ f: AmazonFailure) -> String {
+        let what = [account.map { "Amazon account \($0)" }, report.map { "report \($0)" }].compactMap { $0 }.joined(separator: ", ")
+        var lines = ["lmb: error: \(what.isEmpty ? "" : what + ": ")\(f.classification.plainWords) [\(f.classification.rawValue)] — Amazon said: \"\(f.message)\"" +
+                     ([f.status.map { "HTTP \($0)" }, f.code, f.requestID.map { "request id \($0)" }].compactMap { $0 }.joined(separator: ", ").nonEmpty.map { " (\($0))" } ?? "")]
+        if let details = f.details, !details.isEmpty, details != f.message { lines.append("  details: \(details)") }
+        for e in f.evidence { lines.append("  evidence: \(e)") }
+        for (i, step) in AmazonRunbook.steps(for: f).enumerated() { lines.append("  \(i + 1). \(step)") }
+        return lines.joined(separator: "\n")
+    }
+
     static func unmappedJSON(currency: Currency) -> (UnmappedCombination) -> JSON {
         { u in
             .object([
@@ -73,4 +84,8 @@ enum Render {
             ])
         }
     }
+}
+
+extension String {
+    var nonEmpty: String? { isEmpty ? nil : self }
 }
