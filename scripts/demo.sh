@@ -123,6 +123,9 @@ for (kind, status), n in sorted(kinds.items()):
     print("  %-20s HTTP %d  x %d" % (kind, status, n))
 '
 curl -sf "$base/_sandbox/state" | python3 -c "$count_requests" || fail "reading the sandbox state"
+say "The report: per settlement, what Amazon kept from sales to the deposit (one HTML file; no network needed to read it)"
+"$lmb" report --out "${TMPDIR:-/tmp}/lmb-demo-report.html"; expect_code $? 0
+
 say "Stop the sandbox"
 kill -INT $sandbox_pid; wait $sandbox_pid; trap 'rm -rf "$LMB_HOME"' EXIT
 echo "done"
