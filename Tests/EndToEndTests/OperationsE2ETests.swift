@@ -135,5 +135,36 @@ extension EndToEnd {
             #expect(r.stdout.contains("sending [") && r.stdout.contains("100%"), "\(r.stdout)")
             #expect(try await s.invoices().count == 8)
         }
+
+        @Test("a fetch of several reports shows progress on a terminal, and none on a pipe",
+              .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/script"), "needs script(1) for a pseudo-terminal"))
+        func fetchProgress() async throws {
+            let s = try await SandboxHome.connected([])
+            try await s.postSettlements(3)
+            try await s.amazonConnect()
+            let lmb = E2E.binary.path
+            let env = s.amazonEnv
+            let home = s.home
+            let r = try await E2E.offPool { () -> LMBRun in
+                let p = Process()
+                p.executableURL = URL(fileURLWithPath: "/usr/bin/script")
+                p.arguments = ["-qec", "\(lmb) fetch", "/dev/null"]
+                p.environment = ProcessInfo.processInfo.environment.merging(env) { $1 }.merging(["LMB_HOME": home]) { $1 }
+                let out = Pipe()
+                p.standardOutput = out
+                p.standardInput = FileHandle.nullDevice
+                try p.run()
+                let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+                p.waitUntilExit()
+                return LMBRun(status: p.terminationStatus, stdout: text, stderr: "")
+            }
+            #expect(r.status == 0, "\(r.stdout)")
+            #expect(r.stdout.contains("fetching ["), "\(r.stdout)")
+            try await s.postSettlements(2, from: 10)
+            let piped = try await s.lmb(["fetch"])
+            #expect(piped.status == 0, "\(piped.stderr)")
+            #expect(!piped.stderr.contains("fetching ["))
+            #expect(try await E2E.count("SELECT COUNT(*) FROM settlement", home: s.home) == 5)
+        }
     }
 }

@@ -21,6 +21,8 @@ public struct Fetcher: Sendable {
     public var log: @Sendable (String) -> Void = { _ in }
     /// Each result as soon as it is known (a fetch at Amazon's default rates takes a minute a document after 15).
     public var onResult: @Sendable (FetchResult) -> Void = { _ in }
+    /// Called before and after each download with (documents done, documents to download): a progress bar on a TTY.
+    public var progress: @Sendable (Int, Int) -> Void = { _, _ in }
 
     public init(store: Store, home: LMBHome, mapping: Mapping, transport: any HTTPTransport,
                 endpoints: @escaping @Sendable (AmazonRegion) throws -> AmazonEndpoints) {
@@ -88,7 +90,9 @@ public struct Fetcher: Sendable {
         // Step 3: each report, oldest first; an account-wide refusal or a temporary failure stops the account.
         var results: [FetchResult] = []
         var complete = true
-        for report in todo {
+        for (done, report) in todo.enumerated() {
+            progress(done, todo.count)
+            defer { progress(done + 1, todo.count) }
             let step = try await fetch(report, account: account, client: client)
             results.append(step.result)
             onResult(step.result)

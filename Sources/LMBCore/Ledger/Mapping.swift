@@ -207,10 +207,10 @@ public struct Mapping: Codable, Sendable, Equatable {
         }
     }
 
-    public func encoded() -> String {
+    public func encoded() throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try! encoder.encode(self), as: UTF8.self) + "\n"
+        return String(decoding: try encoder.encode(self), as: UTF8.self) + "\n"
     }
 
     /// Writes the file whole or not at all: a temporary file beside it, renamed over it.

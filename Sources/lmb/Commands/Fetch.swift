@@ -73,7 +73,10 @@ struct FetchRun {
         fetcher.now = ctx.now
         let talks = ctx.talks, json = ctx.json, quiet = ctx.quiet
         fetcher.log = { line in if talks { Terminal.err(line) } }
-        fetcher.onResult = { r in if !json { Self.printLine(r, quiet: quiet) } }
+        let bar = ProgressBar(label: "fetching", enabled: Terminal.stderrIsTTY && talks)
+        fetcher.progress = { done, total in if total > 1 { bar.update(done, total) } }
+        fetcher.onResult = { r in bar.clear(); if !json { Self.printLine(r, quiet: quiet) } }
+        defer { bar.finish() }
         return try await fetcher.fetch(accounts, dryRun: dryRun)
     }
 

@@ -38,7 +38,7 @@ extension LMB {
                     let home = global.context.home
                     let mapping = try Mapping.load(home: home.url)
                     if global.json {
-                        FileHandle.standardOutput.write(Data(mapping.encoded().utf8))
+                        FileHandle.standardOutput.write(Data(try mapping.encoded().utf8))
                         return .ok
                     }
                     let source = FileManager.default.fileExists(atPath: home.mappingPath) ? home.mappingPath : "built-in defaults (no \(home.mappingPath))"

@@ -57,4 +57,12 @@ final class ProgressBar: @unchecked Sendable {
         guard enabled, lastPercent >= 0 else { return }
         FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
     }
+
+    /// Wipes the bar so a line can be printed; the next update draws it again.
+    func clear() {
+        lock.lock(); defer { lock.unlock() }
+        guard enabled, lastPercent >= 0 else { return }
+        FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+        lastPercent = -1
+    }
 }
