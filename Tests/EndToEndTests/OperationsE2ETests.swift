@@ -104,6 +104,24 @@ extension EndToEnd {
             #expect((note["failures"] as? [Any])?.isEmpty == true)
         }
     
+        /// Runs `lmb ARGS` on a pseudo-terminal (script(1)): what a person at a terminal sees, stdout and stderr together.
+        static func inTerminal(_ arguments: String, home: String, environment: [String: String]) async throws -> LMBRun {
+            let command = "\(E2E.binary.path) \(arguments)"
+            return try await E2E.offPool { () -> LMBRun in
+                let p = Process()
+                p.executableURL = URL(fileURLWithPath: "/usr/bin/script")
+                p.arguments = ["-qec", command, "/dev/null"]
+                p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }.merging(["LMB_HOME": home]) { $1 }
+                let out = Pipe()
+                p.standardOutput = out
+                p.standardInput = FileHandle.nullDevice
+                try p.run()
+                let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+                p.waitUntilExit()
+                return LMBRun(status: p.terminationStatus, stdout: text, stderr: "")
+            }
+        }
+
         @Test("a large send --all shows progress on a terminal, and nothing of it on a pipe",
               .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/script"), "needs script(1) for a pseudo-terminal"))
         func progress() async throws {
@@ -113,24 +131,7 @@ extension EndToEnd {
             #expect(piped.status == 0)
             #expect(!piped.stderr.contains("sending ["))
             #expect(try await s.run(["import", E2E.fixture("v2-us.txt"), E2E.fixture("v2-negative.txt")]).status == 0)
-            let lmb = E2E.binary.path
-            let r = try await E2E.offPool { () -> LMBRun in
-                let p = Process()
-                p.executableURL = URL(fileURLWithPath: "/usr/bin/script")
-                p.arguments = ["-qec", "\(lmb) send --all", "/dev/null"]
-                var env = ProcessInfo.processInfo.environment
-                env["LMB_HOME"] = s.home
-                env["LMB_BATCH_SIZE"] = "1"
-                env.merge(s.env) { $1 }
-                p.environment = env
-                let out = Pipe()
-                p.standardOutput = out
-                p.standardInput = FileHandle.nullDevice
-                try p.run()
-                let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-                p.waitUntilExit()
-                return LMBRun(status: p.terminationStatus, stdout: text, stderr: "")
-            }
+            let r = try await Self.inTerminal("send --all", home: s.home, environment: s.env.merging(["LMB_BATCH_SIZE": "1"]) { $1 })
             #expect(r.status == 0, "\(r.stdout)")
             #expect(r.stdout.contains("sending [") && r.stdout.contains("100%"), "\(r.stdout)")
             #expect(try await s.invoices().count == 8)
@@ -142,22 +143,7 @@ extension EndToEnd {
             let s = try await SandboxHome.connected([])
             try await s.postSettlements(3)
             try await s.amazonConnect()
-            let lmb = E2E.binary.path
-            let env = s.amazonEnv
-            let home = s.home
-            let r = try await E2E.offPool { () -> LMBRun in
-                let p = Process()
-                p.executableURL = URL(fileURLWithPath: "/usr/bin/script")
-                p.arguments = ["-qec", "\(lmb) fetch", "/dev/null"]
-                p.environment = ProcessInfo.processInfo.environment.merging(env) { $1 }.merging(["LMB_HOME": home]) { $1 }
-                let out = Pipe()
-                p.standardOutput = out
-                p.standardInput = FileHandle.nullDevice
-                try p.run()
-                let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-                p.waitUntilExit()
-                return LMBRun(status: p.terminationStatus, stdout: text, stderr: "")
-            }
+            let r = try await Self.inTerminal("fetch", home: s.home, environment: s.amazonEnv)
             #expect(r.status == 0, "\(r.stdout)")
             #expect(r.stdout.contains("fetching ["), "\(r.stdout)")
             try await s.postSettlements(2, from: 10)
