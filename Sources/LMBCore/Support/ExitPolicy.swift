@@ -53,6 +53,6 @@ public enum ExitStatus: Int32, Sendable, CaseIterable, Comparable, Codable {
 
     /// The table `--help`, the README and design.md show.
     public static var table: String {
-        allCases.map { "  \($0.rawValue)  \($0.meaning)" }.joined(separator: "\n")
+        allCases.map { ($0.rawValue < 10 ? "   " : "  ") + "\($0.rawValue)  \($0.meaning)" }.joined(separator: "\n")
     }
 }
