@@ -251,15 +251,20 @@ extension EndToEnd {
             try await s.amazonConnect()
             var rng = SeededGenerator("kill -9 during fetch")
             var afterKills: [Int] = []
+            var landed = 0
             for _ in 0..<6 {
+                // Killed once it has downloaded a few more documents: between a download and its import's commit, or
+                // inside the import — a state mid-fetch, not a guess at how long the fetch takes.
+                let downloaded = try await s.amazonRequests().count("download")
+                let target = downloaded + Int.random(in: 1...3, using: &rng)
                 let p = try LMBProcess(["fetch", "--quiet"], home: s.home, environment: s.amazonEnv)
-                try await Task.sleep(nanoseconds: UInt64.random(in: 50_000_000...700_000_000, using: &rng))
-                kill(p.process.processIdentifier, SIGKILL)
-                _ = try? await p.finish(timeout: 10)
+                if try await E2E.sigkill(p, when: "\(target) documents downloaded", { try await s.amazonRequests().count("download") >= target }) {
+                    landed += 1
+                }
                 afterKills.append(try await E2E.count("SELECT COUNT(*) FROM settlement", home: s.home))
             }
             print("kill -9 during fetch: settlements stored after each kill: \(afterKills)")
-            #expect(afterKills.contains { $0 < 20 }, "no kill landed before the fetch had finished: \(afterKills)")
+            #expect(landed > 0 && afterKills.contains { $0 < 20 }, "no kill landed before the fetch had finished: \(afterKills)")
             let final = try await s.lmb(["fetch"])
             #expect(final.status == 0, "\(final.stderr)")
             #expect(Set(try await E2E.column("SELECT id FROM settlement", home: s.home)) == Set(ids))

@@ -204,6 +204,16 @@ extension E2E {
         }
     }
 
+    /// SIGKILLs a running lmb as soon as `reached` holds (a state mid-run: an invoice in Xero, a document
+    /// downloaded), or not at all if it ends first. True when the kill landed while it was still running.
+    static func sigkill(_ p: LMBProcess, when what: String, _ reached: () async throws -> Bool) async throws -> Bool {
+        try await waitUntil(timeout: 60, what) { try await reached() || !p.process.isRunning }
+        let running = p.process.isRunning
+        if running { kill(p.process.processIdentifier, SIGKILL) }
+        _ = try? await p.finish(timeout: 10)
+        return running
+    }
+
     /// The port a `lmb sandbox --port-file` wrote, once it has written it.
     static func portFile(_ path: String) async throws -> String {
         var port = ""
