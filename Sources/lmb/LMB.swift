@@ -59,6 +59,22 @@ struct CommandContext: Sendable {
     let verbose: Bool
     let traceBodies: Bool
     let now: @Sendable () -> Date
+    /// The store, opened once per run however many steps ask for it (each open checks the file's mode and runs the
+    /// migrator). Copies of the context share it.
+    private let opened = OpenedStore()
+
+    final class OpenedStore: @unchecked Sendable {
+        private let lock = NSLock()
+        private var store: Store?
+
+        func store(_ open: () throws -> Store) throws -> Store {
+            lock.lock(); defer { lock.unlock() }
+            if let store { return store }
+            let s = try open()
+            store = s
+            return s
+        }
+    }
 
     init(global: GlobalOptions, environment: [String: String], now: @escaping @Sendable () -> Date = { Date() }) {
         self.environment = environment
@@ -74,9 +90,9 @@ struct CommandContext: Sendable {
     var talks: Bool { !json && !quiet }
 
     func mapping() throws -> Mapping { try Mapping.load(home: home.url) }
-    func store() throws -> Store { try Store.open(home: home) }
+    func store() throws -> Store { try opened.store { try Store.open(home: home) } }
     func session() throws -> XeroSession {
-        try XeroSession(home: home, environment: environment, transport: try traced(try config().transport()))
+        try XeroSession(home: home, environment: environment, store: try store(), transport: traced(try config().transport()))
     }
     func config() throws -> LMBConfig { try LMBConfig.load(home: home, environment: environment) }
 
@@ -95,11 +111,12 @@ struct CommandContext: Sendable {
 
     /// The transport for Amazon: the configured one, traced under --verbose (the tracer never shows a token or secret).
     func amazonTransport(_ config: LMBConfig) throws -> any HTTPTransport {
-        try traced(config.transport()) ?? config.transport()
+        let transport = config.transport()
+        return traced(transport) ?? transport
     }
 
     /// The transport, wrapped so `--verbose` shows each exchange; nil when not tracing (the session's own then).
-    func traced(_ transport: any HTTPTransport) throws -> (any HTTPTransport)? {
+    func traced(_ transport: any HTTPTransport) -> (any HTTPTransport)? {
         guard verbose else { return nil }
         return TracingTransport(transport, traceBodies: traceBodies, write: { Terminal.err($0) })
     }
@@ -108,12 +125,13 @@ struct CommandContext: Sendable {
     func notify(_ summary: RunSummary) async {
         do {
             guard let settings = try NotifySettings.resolve(config: try config(), environment: environment) else { return }
-            let secrets = ((try? store().storedTokens()) ?? []) + ((try? store().amazonSecrets()) ?? [])
+            let store = try? self.store()
+            let secrets = ((try? store?.storedTokens()) ?? []) + ((try? store?.amazonSecrets()) ?? [])
             if let problem = await Notifier(settings: settings).notify(summary, home: home.url.path, secrets: secrets) {
                 Terminal.err("lmb: note: the failure notification was not delivered: \(problem)")
-                try? store().recordEvent(kind: "notify", message: "not delivered: \(problem)")
+                try? store?.recordEvent(kind: "notify", message: "not delivered: \(problem)")
             } else if settings.always || !summary.failures.isEmpty {
-                try? store().recordEvent(kind: "notify", message: "notified \(settings.url.host ?? "the webhook") (exit \(summary.exitStatus.rawValue))")
+                try? store?.recordEvent(kind: "notify", message: "notified \(settings.url.host ?? "the webhook") (exit \(summary.exitStatus.rawValue))")
             }
         } catch {
             Terminal.err("lmb: note: no failure notification: \(error)")

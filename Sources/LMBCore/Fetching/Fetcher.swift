@@ -194,17 +194,15 @@ public struct Fetcher: Sendable {
             try record(report, account: account, settlementID: nil, outcome: .failed, message: "the document holds no settlement")
             return Step(result: .refused(account, report, classification: "malformed", message: "report \(report.reportId): the document holds no settlement", exitStatus: .dataError), recorded: true)
         }
-        return Step(result: try found(outcome, report: report, documentID: documentID, account: account, document: document), recorded: true)
+        return Step(result: found(outcome, report: report, documentID: documentID, account: account, document: document), recorded: true)
     }
 
     /// A settlement found: imported, or known already; ready or needing mapping.
     func found(_ outcome: ImportOutcome, report: ReportsAPI.Report, documentID: String, account: StoredAmazonAccount,
-               document: AmazonDownloadedDocument) throws -> FetchResult {
+               document: AmazonDownloadedDocument) -> FetchResult {
         let parsed = outcome.settlement
-        var needsMapping = false
-        if let stored = try store.settlement(id: parsed.header.id) {
-            needsMapping = try Booking(store: store, mapping: mapping).book(stored).needsMapping
-        }
+        // The parse's own groups say whether every combination has a rule: no second read of what was just stored.
+        let needsMapping = Ledger(mapping: mapping).book(header: parsed.header, marketplace: parsed.marketplace, groups: parsed.groups).needsMapping
         var message = Self.describe(outcome)
         var notes: [String] = []
         if document.text.compressed { notes.append("gzip") }

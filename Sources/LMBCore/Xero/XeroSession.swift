@@ -9,12 +9,13 @@ public struct XeroSession: Sendable {
     public let transport: any HTTPTransport
     public let clientSecret: String?
 
+    /// `store`: one the caller already opened (a command opens its store once per run).
     public init(home: LMBHome, environment: [String: String] = ProcessInfo.processInfo.environment,
-                transport: (any HTTPTransport)? = nil) throws {
+                store: Store? = nil, transport: (any HTTPTransport)? = nil) throws {
         self.home = home
         let config = try LMBConfig.load(home: home, environment: environment)
         self.config = config
-        self.store = try Store.open(home: home)
+        self.store = try store ?? Store.open(home: home)
         self.endpoints = try config.endpoints()
         self.transport = transport ?? config.transport()
         self.clientSecret = try LMBConfig.clientSecret(home: home, environment: environment)

@@ -36,7 +36,7 @@ extension LMB {
                 let ctx = global.context
                 let home = ctx.home
                 var diagnoser = Diagnoser(home: home, tenant: tenantOption.tenant, offline: offline,
-                                          transport: try? ctx.traced(try ctx.config().transport()), environment: ctx.environment)
+                                          transport: (try? ctx.config()).flatMap { ctx.traced($0.transport()) }, environment: ctx.environment)
                 diagnoser.now = ctx.now
                 let report = await diagnoser.run()
                 if let bundle {
