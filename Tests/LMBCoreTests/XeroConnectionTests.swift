@@ -189,8 +189,8 @@ struct XeroConnectionTests {
         await #expect(throws: TransportError.insecureURL("http://example.com/x")) {
             _ = try await CurlTransport().send(HTTPRequest(method: "GET", url: URL(string: "http://example.com/x")!))
         }
-        #expect(URL(string: "http://127.0.0.5:80")!.isAllowedForXero)
-        #expect(!URL(string: "http://10.0.0.1")!.isAllowedForXero)
+        #expect(URL(string: "http://127.0.0.5:80")!.isHTTPSOrLoopback)
+        #expect(!URL(string: "http://10.0.0.1")!.isHTTPSOrLoopback)
     }
 
     @Test("the User-Agent names lmb and its version")

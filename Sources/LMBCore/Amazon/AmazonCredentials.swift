@@ -42,10 +42,10 @@ public struct AmazonEndpoints: Sendable, Equatable {
     }
 
     /// Amazon's hosts for the region, unless `LMB_AMAZON_BASE_URL` names an https URL or an http loopback one.
-    public static func resolve(region: AmazonRegion, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> AmazonEndpoints {
+    public static func resolve(region: AmazonRegion, environment: [String: String]) throws -> AmazonEndpoints {
         guard let base = environment[baseURLVariable], !base.isEmpty else { return .amazon(region) }
-        guard let url = URL(string: base), url.host != nil, url.isAllowedForXero, url.query == nil else {
-            throw AmazonFailure(.config, "\(baseURLVariable) '\(base)' is not usable: it must be an https URL, or http on a loopback address, without a query",
+        guard let url = URL(string: base), url.host != nil, url.isHTTPSOrLoopback, url.query == nil else {
+            throw RemoteFailure.amazon(.config, "\(baseURLVariable) '\(base)' is not usable: it must be an https URL, or http on a loopback address, without a query",
                                 evidence: ["\(baseURLVariable) is set"])
         }
         return .single(base: url)
@@ -73,10 +73,10 @@ public struct AmazonCredentials: Sendable, Equatable, CustomStringConvertible, C
     public func validated() throws -> AmazonCredentials {
         for (name, value) in [("client id", clientID), ("client secret", clientSecret), ("refresh token", refreshToken)] {
             if value.isEmpty {
-                throw AmazonFailure(.config, "the Amazon \(name) is empty", evidence: ["\(name): empty"])
+                throw RemoteFailure.amazon(.config, "the Amazon \(name) is empty", evidence: ["\(name): empty"])
             }
             if value.unicodeScalars.contains(where: { CharacterSet.whitespacesAndNewlines.contains($0) }) {
-                throw AmazonFailure(.config, "the Amazon \(name) contains a space or a line break; paste it again",
+                throw RemoteFailure.amazon(.config, "the Amazon \(name) contains a space or a line break; paste it again",
                                     evidence: ["\(name): \(value.count) characters, with white space"])
             }
         }
@@ -98,4 +98,29 @@ public struct AmazonCredentials: Sendable, Equatable, CustomStringConvertible, C
     }
 
     static let redacted = "<redacted>"
+}
+
+extension Store {
+    /// The account `--account LABEL` names; without a label, the only one there is. In Amazon's and lmb's words.
+    public func amazonAccount(label: String?) throws -> StoredAmazonAccount {
+        do {
+            return try storedAmazonAccount(label: label)
+        } catch StoreError.empty {
+            throw AmazonAccounts.notConnected()
+        } catch StoreError.unknown(_, let key, let known) {
+            throw RemoteFailure.amazon(.config, "no Amazon selling account is labelled '\(key)'; connected: \(known.joined(separator: ", "))",
+                                       evidence: ["--account \(key)"])
+        } catch StoreError.ambiguous(_, let known) {
+            throw LMBError.usage("several Amazon selling accounts are connected (\(known.joined(separator: ", "))); name one with --account LABEL")
+        }
+    }
+}
+
+public enum AmazonAccounts {
+    /// The failure `lmb fetch` reports when no selling account is configured.
+    public static func notConnected(_ region: AmazonRegion? = nil) -> RemoteFailure {
+        RemoteFailure.amazon(.notConnected, region.map { "no Amazon selling account is connected for the \($0.name) region" }
+                                ?? "no Amazon selling account is connected",
+                             evidence: ["no stored Amazon credentials"])
+    }
 }

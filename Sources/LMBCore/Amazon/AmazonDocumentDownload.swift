@@ -16,7 +16,7 @@ public struct AmazonDownloadedDocument: Sendable, Equatable {
 
 extension AmazonReportsClient {
     /// getReportDocument, then the pre-signed GET without SP-API headers; a fresh address when S3 says it expired
-    /// (at most `pacing.maxExpiredURLRetries` times); gunzip and charset decoding. Throws `AmazonFailure`.
+    /// (at most `pacing.maxExpiredURLRetries` times); gunzip and charset decoding. Throws `RemoteFailure`.
     public func downloadDocument(reportDocumentId: String, reportId: String? = nil) async throws -> AmazonDownloadedDocument {
         var refreshes = 0
         while true {
@@ -27,7 +27,7 @@ extension AmazonReportsClient {
                 // The address is the credential: no access token, no Authorization, nothing it was not signed for.
                 response = try await transport.send(HTTPRequest(method: "GET", url: url))
             } catch let error as TransportError {
-                throw AmazonErrorClassifier.classify(error, from: .documentDownload)
+                throw RemoteFailure.transport(error, service: .documentDownload, operation: "document download")
                     .adding(evidence: "downloading \(Self.redacted(url)) for document \(reportDocumentId)")
                     .redacting([document.url] + credentials.secrets)
             }
@@ -50,7 +50,7 @@ extension AmazonReportsClient {
                                                      contentEncoding: response.header("content-encoding"),
                                                      maxBytes: pacing.maxDocumentBytes)
             } catch {
-                throw AmazonFailure(.documentUnreadable, error.description, status: response.status,
+                throw RemoteFailure.amazon(.documentUnreadable, error.description, status: response.status,
                                     requestID: response.header("x-amz-request-id"), service: .documentDownload,
                                     evidence: ["document \(reportDocumentId): \(response.body.count) bytes, compressionAlgorithm \(document.compressionAlgorithm ?? "none"), content-type \(response.header("content-type") ?? "-")"])
             }
@@ -61,9 +61,9 @@ extension AmazonReportsClient {
 
     /// The document's address, if lmb may use it: https, or http on loopback (the sandbox).
     static func presignedURL(_ document: ReportsAPI.ReportDocument) throws -> URL {
-        guard let url = URL(string: document.url), url.host != nil, url.isAllowedForXero else {
+        guard let url = URL(string: document.url), url.host != nil, url.isHTTPSOrLoopback else {
             let shown = URL(string: document.url).map(redacted) ?? "an address that does not parse"
-            throw AmazonFailure(.unexpectedAnswer, "getReportDocument gave \(shown) for document \(document.reportDocumentId), which lmb will not download (not https)",
+            throw RemoteFailure.amazon(.unexpectedAnswer, "getReportDocument gave \(shown) for document \(document.reportDocumentId), which lmb will not download (not https)",
                                 service: .sellingPartnerAPI, evidence: ["the document url is not https and not loopback"])
         }
         return url

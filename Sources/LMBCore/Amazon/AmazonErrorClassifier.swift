@@ -4,45 +4,26 @@ import Foundation
 /// API's `{"errors":[…]}` and S3's XML. Every status is classified on purpose; an unknown one is never "retry later".
 public enum AmazonErrorClassifier {
     /// nil for a 2xx answer.
-    public static func classify(_ r: HTTPResponse, from service: AmazonService) -> AmazonFailure? {
+    public static func classify(_ r: HTTPResponse, from service: RemoteService) -> RemoteFailure? {
         guard !(200..<300).contains(r.status) else { return nil }
         switch service {
         case .loginWithAmazon: return loginWithAmazon(r)
-        case .sellingPartnerAPI: return sellingPartnerAPI(r)
         case .documentDownload: return documentDownload(r)
+        default: return sellingPartnerAPI(r)
         }
-    }
-
-    public static func classify(_ error: TransportError, from service: AmazonService) -> AmazonFailure {
-        switch error {
-        case .insecureURL:
-            return AmazonFailure(.config, "refused to send to \(service.rawValue): only https is allowed, except to a loopback address",
-                                 service: service, evidence: ["the URL is not https and not loopback"])
-        case .timeout:
-            return AmazonFailure(.network, error.description, service: service, evidence: ["no complete answer from \(service.rawValue) in time"])
-        default:
-            return AmazonFailure(.network, error.description, service: service, evidence: ["no HTTP answer from \(service.rawValue): \(error)"])
-        }
-    }
-
-    /// A 2xx answer whose body is not what the API describes.
-    public static func unexpectedBody(_ r: HTTPResponse, from service: AmazonService, expected: String, requestID: String? = nil) -> AmazonFailure {
-        AmazonFailure(.unexpectedAnswer, "\(service.rawValue) answered HTTP \(r.status) without \(expected)",
-                      status: r.status, requestID: requestID ?? r.header("x-amzn-requestid"), service: service,
-                      evidence: ["body of \(r.body.count) bytes, content-type \(r.header("content-type") ?? "-")"])
     }
 
     // MARK: Login with Amazon
 
-    static func loginWithAmazon(_ r: HTTPResponse) -> AmazonFailure {
+    static func loginWithAmazon(_ r: HTTPResponse) -> RemoteFailure {
         let json = (try? JSONSerialization.jsonObject(with: r.body)) as? [String: Any]
         let error = json?["error"] as? String
         let description = json?["error_description"] as? String
         let message = description ?? error ?? plainText(r)
-        func failure(_ c: AmazonClassification, _ evidence: String) -> AmazonFailure {
-            AmazonFailure(c, message, code: error, status: r.status,
+        func failure(_ c: Classification, _ evidence: String) -> RemoteFailure {
+            RemoteFailure.amazon(c, message, code: error, status: r.status,
                           requestID: json?["request_id"] as? String ?? r.header("x-amzn-requestid"),
-                          retryAfter: retryAfter(r), service: .loginWithAmazon, evidence: [evidence])
+                          retryAfter: r.retryAfterSeconds, service: .loginWithAmazon, evidence: [evidence])
         }
         switch error {
         case "invalid_grant":
@@ -52,9 +33,9 @@ public enum AmazonErrorClassifier {
         case "unauthorized_client":
             return failure(.config, "LWA answered unauthorized_client: this client id may not use refresh tokens")
         case "invalid_request", "unsupported_grant_type", "invalid_scope":
-            return failure(.requestRefused, "LWA answered \(error!): lmb's token request is malformed")
+            return failure(.requestRejected, "LWA answered \(error ?? ""): lmb's token request is malformed")
         case "server_error", "temporarily_unavailable":
-            return failure(.unavailable, "LWA answered \(error!), which Amazon's own clients retry")
+            return failure(.unavailable, "LWA answered \(error ?? ""), which Amazon's own clients retry")
         case let other?:
             return statusFailure(r, service: .loginWithAmazon, message: message, code: other, requestID: json?["request_id"] as? String)
         case nil:
@@ -67,20 +48,20 @@ public enum AmazonErrorClassifier {
 
     // MARK: Selling Partner API
 
-    static func sellingPartnerAPI(_ r: HTTPResponse) -> AmazonFailure {
+    static func sellingPartnerAPI(_ r: HTTPResponse) -> RemoteFailure {
         let first = (try? JSONDecoder().decode(ReportsAPI.ErrorList.self, from: r.body))?.errors.first
         let code = first?.code
         let details = first?.details.flatMap { $0.isEmpty ? nil : $0 }
         let message = first?.message ?? plainText(r)
         let requestID = r.header("x-amzn-requestid")
-        func failure(_ c: AmazonClassification, _ evidence: String) -> AmazonFailure {
-            AmazonFailure(c, message, code: code, details: details, status: r.status, requestID: requestID,
-                          retryAfter: retryAfter(r), service: .sellingPartnerAPI, evidence: [evidence])
+        func failure(_ c: Classification, _ evidence: String) -> RemoteFailure {
+            RemoteFailure.amazon(c, message, code: code, details: details, status: r.status, requestID: requestID,
+                          retryAfter: r.retryAfterSeconds, service: .sellingPartnerAPI, evidence: [evidence])
         }
         let errorType = r.header("x-amzn-errortype") ?? ""
         switch r.status {
         case 400:
-            return failure(.requestRefused, "HTTP 400 \(code ?? "without an error code"): a parameter lmb sent is not accepted")
+            return failure(.requestRejected, "HTTP 400 \(code ?? "without an error code"): a parameter lmb sent is not accepted")
         case 401:
             var f = failure(.staleConnection, "HTTP 401 \(code ?? ""): the access token is not accepted")
             f.accessTokenRejected = true
@@ -111,13 +92,13 @@ public enum AmazonErrorClassifier {
 
     // MARK: The pre-signed download (S3)
 
-    static func documentDownload(_ r: HTTPResponse) -> AmazonFailure {
+    static func documentDownload(_ r: HTTPResponse) -> RemoteFailure {
         let xml = r.text
         let code = xmlElement("Code", in: xml)
         let message = xmlElement("Message", in: xml) ?? "HTTP \(r.status)"
         let requestID = xmlElement("RequestId", in: xml) ?? r.header("x-amz-request-id")
-        func failure(_ c: AmazonClassification, _ evidence: String) -> AmazonFailure {
-            AmazonFailure(c, message, code: code, status: r.status, requestID: requestID, retryAfter: retryAfter(r),
+        func failure(_ c: Classification, _ evidence: String) -> RemoteFailure {
+            RemoteFailure.amazon(c, message, code: code, status: r.status, requestID: requestID, retryAfter: r.retryAfterSeconds,
                           service: .documentDownload, evidence: [evidence])
         }
         let expired = (code == "AccessDenied" && message.localizedCaseInsensitiveContains("expired")) || code == "ExpiredToken"
@@ -128,7 +109,7 @@ public enum AmazonErrorClassifier {
         }
         switch r.status {
         case 403, 400:
-            return failure(.requestRefused, "HTTP \(r.status) \(code ?? ""): S3 refused the pre-signed address (changed on the way, or sent with headers it was not signed for)")
+            return failure(.requestRejected, "HTTP \(r.status) \(code ?? ""): S3 refused the pre-signed address (changed on the way, or sent with headers it was not signed for)")
         case 404:
             return failure(.notFound, "HTTP 404 \(code ?? ""): the document is no longer stored")
         case 503 where code == "SlowDown":
@@ -142,17 +123,17 @@ public enum AmazonErrorClassifier {
     // MARK: Shared
 
     /// What the status alone says, for answers the service-specific rules above do not settle.
-    static func statusFailure(_ r: HTTPResponse, service: AmazonService, message: String, code: String?, details: String? = nil,
-                              requestID: String?) -> AmazonFailure {
-        func failure(_ c: AmazonClassification, _ evidence: String) -> AmazonFailure {
-            AmazonFailure(c, message, code: code, details: details, status: r.status, requestID: requestID ?? r.header("x-amzn-requestid"),
-                          retryAfter: retryAfter(r), service: service, evidence: [evidence])
+    static func statusFailure(_ r: HTTPResponse, service: RemoteService, message: String, code: String?, details: String? = nil,
+                              requestID: String?) -> RemoteFailure {
+        func failure(_ c: Classification, _ evidence: String) -> RemoteFailure {
+            RemoteFailure.amazon(c, message, code: code, details: details, status: r.status, requestID: requestID ?? r.header("x-amzn-requestid"),
+                          retryAfter: r.retryAfterSeconds, service: service, evidence: [evidence])
         }
         switch r.status {
         case 429:
             return failure(.rateLimited, "HTTP 429 \(code ?? ""): the operation's quota is used up for now")
         case 500...599:
-            return failure(.unavailable, "HTTP \(r.status) from \(service.rawValue)")
+            return failure(.unavailable, "HTTP \(r.status) from \(service.name)")
         case 408:
             return failure(.network, "HTTP 408: the request took too long to arrive")
         case 401, 403:
@@ -160,17 +141,10 @@ public enum AmazonErrorClassifier {
         case 404:
             return failure(.notFound, "HTTP 404 \(code ?? "")")
         case 400, 405, 409, 411, 413, 414, 415, 422:
-            return failure(.requestRefused, "HTTP \(r.status) \(code ?? ""): the request is not one \(service.rawValue) accepts")
+            return failure(.requestRejected, "HTTP \(r.status) \(code ?? ""): the request is not one \(service.name) accepts")
         default:
-            return failure(.unexpectedAnswer, "HTTP \(r.status) is not an answer lmb expects from \(service.rawValue)")
+            return failure(.unexpectedAnswer, "HTTP \(r.status) is not an answer lmb expects from \(service.name)")
         }
-    }
-
-    /// Retry-After in seconds (the HTTP-date form is not used by Amazon and is ignored).
-    static func retryAfter(_ r: HTTPResponse) -> Double? {
-        guard let value = r.header("retry-after").flatMap({ Double($0.trimmingCharacters(in: .whitespaces)) }), value >= 0, value.isFinite
-        else { return nil }
-        return value
     }
 
     /// The body's text, for answers without a structured error: the first 300 characters, or the status.

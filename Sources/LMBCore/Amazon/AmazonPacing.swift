@@ -1,21 +1,5 @@
 import Foundation
 
-/// Time, as the pacing and the token cache see it: the seam tests replace so that nothing really waits.
-public protocol AmazonClock: Sendable {
-    /// Seconds on a clock that never goes back (its origin does not matter).
-    var now: Double { get }
-    func sleep(seconds: Double) async throws
-}
-
-public struct SystemAmazonClock: AmazonClock {
-    public init() {}
-    public var now: Double { ProcessInfo.processInfo.systemUptime }
-    public func sleep(seconds: Double) async throws {
-        guard seconds > 0 else { return }
-        try await Task.sleep(nanoseconds: UInt64(seconds * 1_000_000_000))
-    }
-}
-
 /// The Reports API operations lmb calls, each with its own token bucket at Amazon.
 public enum AmazonOperation: String, Sendable, CaseIterable, Codable {
     case getReports, getReport, getReportDocument
@@ -98,7 +82,7 @@ public actor AmazonRateLimiter {
         }
     }
 
-    let clock: any AmazonClock
+    let clock: any LMBClock
     var buckets: [AmazonOperation: Bucket] = [:]
     /// Told of every wait of a second or more, before it starts, so that a person does not take a wait for a hang.
     var observer: (@Sendable (String) -> Void)?
@@ -107,9 +91,9 @@ public actor AmazonRateLimiter {
 
     func note(_ line: String) { observer?(line) }
 
-    public init(pacing: AmazonPacing = .default, clock: any AmazonClock = SystemAmazonClock()) {
+    public init(pacing: AmazonPacing = .default, clock: any LMBClock = SystemClock()) {
         self.clock = clock
-        let now = clock.now
+        let now = clock.uptime
         for operation in AmazonOperation.allCases {
             var bucket = Bucket(limit: pacing.limit(operation), reserve: max(0, pacing.reservedTokens), tokens: 0, refilledAt: now)
             bucket.tokens = bucket.capacity
@@ -120,7 +104,7 @@ public actor AmazonRateLimiter {
     /// Takes one token, waiting until there is one. Returns the seconds waited.
     @discardableResult
     public func acquire(_ operation: AmazonOperation) async throws -> Double {
-        let now = clock.now
+        let now = clock.uptime
         var bucket = buckets[operation]!
         bucket.refill(at: now)
         bucket.tokens -= 1
@@ -139,7 +123,7 @@ public actor AmazonRateLimiter {
         guard let value, let rate = Double(value.trimmingCharacters(in: .whitespaces)), rate.isFinite, rate > 0 else { return }
         var bucket = buckets[operation]!
         guard bucket.limit.rate != rate else { return }
-        bucket.refill(at: clock.now)
+        bucket.refill(at: clock.uptime)
         bucket.limit.rate = rate
         buckets[operation] = bucket
     }
@@ -147,7 +131,7 @@ public actor AmazonRateLimiter {
     /// Amazon answered 429: its bucket is empty whatever ours says, so ours restarts from empty.
     func drain(_ operation: AmazonOperation) {
         var bucket = buckets[operation]!
-        bucket.refill(at: clock.now)
+        bucket.refill(at: clock.uptime)
         bucket.tokens = min(bucket.tokens, 0)
         buckets[operation] = bucket
     }

@@ -2,7 +2,7 @@ import Foundation
 
 /// The Reports API calls lmb makes: find settlement reports, get a report, get a document's pre-signed address.
 /// Each call is paced by the operation's token bucket, renews a refused access token once, and waits out a 429 a
-/// bounded number of times. Every failure is an `AmazonFailure` without secrets.
+/// bounded number of times. Every failure is an `RemoteFailure` without secrets.
 public struct AmazonReportsClient: Sendable {
     public static let userAgent = "lmb/\(LMBVersion.current) (Language=Swift)"
     /// More pages than this in one listing means Amazon repeats itself; 100 pages of 100 is 27 years of settlements.
@@ -11,21 +11,29 @@ public struct AmazonReportsClient: Sendable {
     public let credentials: AmazonCredentials
     public let endpoints: AmazonEndpoints
     public let transport: any HTTPTransport
-    public let clock: any AmazonClock
+    public let clock: any LMBClock
     public let pacing: AmazonPacing
-    public let tokens: LWATokenManager
+    public let tokens: OAuthTokenManager
     public let limiter: AmazonRateLimiter
 
     public init(credentials: AmazonCredentials, endpoints: AmazonEndpoints, transport: any HTTPTransport,
-                clock: any AmazonClock = SystemAmazonClock(), pacing: AmazonPacing = .default) {
+                clock: any LMBClock, pacing: AmazonPacing = .default) {
         self.credentials = credentials
         self.endpoints = endpoints
         self.transport = transport
         self.clock = clock
         self.pacing = pacing
-        self.tokens = LWATokenManager(credentials: credentials, endpoints: endpoints, transport: transport, clock: clock,
-                                      margin: pacing.accessTokenMargin)
+        self.tokens = LWAGrant.manager(credentials: credentials, endpoints: endpoints, transport: transport, clock: clock,
+                                       margin: pacing.accessTokenMargin)
         self.limiter = AmazonRateLimiter(pacing: pacing, clock: clock)
+    }
+
+    /// The one exchange loop, bounded by the pacing's 429 limits.
+    var exchange: Exchange {
+        Exchange(transport: transport, clock: clock,
+                 waits: WaitPolicy(maxWaits: pacing.maxRateLimitRetries, maxSingleWait: pacing.maxRateLimitWait,
+                                   maxTotalWait: pacing.maxRateLimitWait, defaultWait: 60),
+                 onWait: { [limiter] _, line in Task { await limiter.note(line) } })
     }
 
     // MARK: getReports
@@ -41,7 +49,7 @@ public struct AmazonReportsClient: Sendable {
         var seen: Set<String> = []
         while let next = page.nextToken, !next.isEmpty {
             guard seen.insert(next).inserted, seen.count < Self.maxPages else {
-                throw AmazonFailure(.unexpectedAnswer, "getReports kept answering with another page (\(seen.count) pages); lmb stopped",
+                throw RemoteFailure.amazon(.unexpectedAnswer, "getReports kept answering with another page (\(seen.count) pages); lmb stopped",
                                     service: .sellingPartnerAPI, evidence: ["nextToken repeated or more than \(Self.maxPages) pages"])
             }
             page = try await getReportsPage(nextToken: next)
@@ -87,65 +95,34 @@ public struct AmazonReportsClient: Sendable {
 
     func call<T: Decodable>(_ operation: AmazonOperation, path: String, query: [(String, String)], as type: T.Type) async throws -> T {
         let response = try await send(operation, url: url(path: path, query: query))
-        do {
-            return try ReportsAPI.decoder().decode(T.self, from: response.body)
-        } catch {
-            throw AmazonErrorClassifier.unexpectedBody(response, from: .sellingPartnerAPI, expected: "a valid \(T.self) (\(operation.rawValue))")
-                .adding(evidence: "decoding failed: \(Self.describe(error))")
-        }
+        return try response.decoded(T.self, service: .sellingPartnerAPI, operation: operation.rawValue,
+                                    requestID: response.header("x-amzn-requestid"), decoder: ReportsAPI.decoder())
     }
 
-    /// One operation, paced; the access token renewed once if Amazon refuses it; a 429 waited out within the bounds.
+    /// One operation through the exchange loop: paced by the operation's bucket, the access token renewed once if
+    /// Amazon refuses it, a 429 waited out within the pacing's bounds (Retry-After, else one token's worth of time).
     func send(_ operation: AmazonOperation, url: URL) async throws -> HTTPResponse {
-        var renewed = false
-        var retries = 0
-        var waited = 0.0
-        var token = try await tokens.accessToken()
-        while true {
-            try await limiter.acquire(operation)
-            let request = HTTPRequest(method: "GET", url: url, headers: [
-                ("x-amz-access-token", token), ("user-agent", Self.userAgent), ("accept", "application/json"),
-            ])
-            let response: HTTPResponse
-            do {
-                response = try await transport.send(request)
-            } catch let error as TransportError {
-                throw AmazonErrorClassifier.classify(error, from: .sellingPartnerAPI).adding(evidence: "during \(operation.rawValue)")
-                    .redacting(credentials.secrets + [token])
-            }
-            await limiter.adopt(rateLimitHeader: response.header("x-amzn-ratelimit-limit"), for: operation)
-            guard var failure = AmazonErrorClassifier.classify(response, from: .sellingPartnerAPI) else { return response }
-            failure = failure.adding(evidence: "during \(operation.rawValue)").redacting(credentials.secrets + [token])
-
-            if failure.accessTokenRejected {
-                guard !renewed else {
-                    throw failure.adding(evidence: "lmb renewed the access token once and Amazon refused the new one as well")
-                }
-                renewed = true
-                token = try await tokens.renew(rejected: token)
-                continue
-            }
-            if failure.classification == .rateLimited {
-                let limit = await limiter.limit(operation)
-                let wait = failure.retryAfter ?? 1 / limit.rate
-                guard retries < pacing.maxRateLimitRetries, waited + wait <= pacing.maxRateLimitWait else {
-                    throw failure.adding(evidence: "gave up after \(retries) retries and \(Int(waited.rounded())) s of waiting (limit \(pacing.maxRateLimitRetries) retries, \(Int(pacing.maxRateLimitWait)) s)")
-                }
-                retries += 1
-                waited += wait
-                await limiter.note("Amazon answered 429 to \(operation.rawValue); waiting \(Int(wait.rounded(.up))) s (retry \(retries) of \(pacing.maxRateLimitRetries))")
+        let limiter = self.limiter
+        return try await exchange.perform(
+            service: .sellingPartnerAPI, operation: operation.rawValue, tokens: tokens, secrets: credentials.secrets,
+            classify: { AmazonErrorClassifier.classify($0, from: .sellingPartnerAPI) },
+            pace: { try await limiter.acquire(operation) },
+            observe: { await limiter.adopt(rateLimitHeader: $0.header("x-amzn-ratelimit-limit"), for: operation) },
+            waitHint: { _ in
                 await limiter.drain(operation)
-                try await clock.sleep(seconds: wait)
-                continue
-            }
-            throw failure
-        }
+                return 1 / (await limiter.limit(operation)).rate
+            },
+            request: { token in
+                HTTPRequest(method: "GET", url: url, headers: [
+                    ("x-amz-access-token", token ?? ""), ("user-agent", Self.userAgent), ("accept", "application/json"),
+                ])
+            })
     }
 
     func url(path: String, query: [(String, String)]) -> URL {
         let root = endpoints.sellingPartnerAPI.absoluteString
         let base = root.hasSuffix("/") ? String(root.dropLast()) : root
-        return URL(string: base + path + (query.isEmpty ? "" : "?" + TokenManager.form(query)))!
+        return URL(string: base + path + (query.isEmpty ? "" : "?" + FormEncoding.encode(query)))!
     }
 
     /// A path segment with everything but unreserved ASCII percent-encoded.
@@ -159,14 +136,5 @@ public struct AmazonReportsClient: Sendable {
             }
         }
         return out
-    }
-
-    static func describe(_ error: any Error) -> String {
-        switch error {
-        case DecodingError.keyNotFound(let key, _): return "missing \(key.stringValue)"
-        case DecodingError.typeMismatch(_, let c), DecodingError.valueNotFound(_, let c), DecodingError.dataCorrupted(let c):
-            return (c.codingPath.map(\.stringValue) + [c.debugDescription]).joined(separator: ": ")
-        default: return "\(error)"
-        }
     }
 }

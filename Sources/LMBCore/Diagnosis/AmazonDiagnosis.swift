@@ -10,10 +10,8 @@ extension Diagnoser {
     static let secretWarningDays = 90
 
     func amazonChecks() async -> [DiagnosticCheck] {
-        let store: Store
         let config: LMBConfig
         do {
-            store = try Store.open(home: home)
             config = try LMBConfig.load(home: home, environment: environment)
         } catch {
             return [.warn("amazon_credentials", "not checked: the store or configuration could not be read (see above)")]
@@ -36,12 +34,12 @@ extension Diagnoser {
         do {
             let credentials = try account.credentials.validated()
             client = AmazonReportsClient(credentials: credentials, endpoints: try AmazonEndpoints.resolve(region: account.region, environment: environment),
-                                         transport: transport ?? config.transport(), pacing: try (config.amazon ?? AmazonSettings()).pacing())
+                                         transport: transport, clock: clock, pacing: try (config.amazon ?? AmazonSettings()).pacing())
             checks.append(.pass("amazon_credentials", "\(label): client id \(account.clientID), region \(account.region.rawValue) (\(account.region.name)); client secret and refresh token stored"))
-        } catch let f as AmazonFailure {
+        } catch let f as RemoteFailure {
             return [.fail("amazon_credentials", f, detail: "\(label): \(f.description)")] + localChecks(account)
         } catch {
-            return [.fail("amazon_credentials", AmazonFailure(.config, "\(error)"), detail: "\(label): \(error)")] + localChecks(account)
+            return [.fail("amazon_credentials", RemoteFailure.amazon(.config, "\(error)"), detail: "\(label): \(error)")] + localChecks(account)
         }
         if offline {
             checks.append(.warn("amazon_lwa", "\(label): skipped (--offline)"))
@@ -56,10 +54,10 @@ extension Diagnoser {
         let label = account.label
         do {
             _ = try await client.tokens.accessToken()
-        } catch let f as AmazonFailure {
+        } catch let f as RemoteFailure {
             return [.fail("amazon_lwa", f, detail: "\(label): \(f.description)")]
         } catch {
-            return [.fail("amazon_lwa", AmazonFailure(.network, "\(error)"), detail: "\(label): \(error)")]
+            return [.fail("amazon_lwa", RemoteFailure.amazon(.network, "\(error)"), detail: "\(label): \(error)")]
         }
         var checks: [DiagnosticCheck] = [.pass("amazon_lwa", "\(label): Login with Amazon exchanged the refresh token for an access token")]
         do {
@@ -69,13 +67,13 @@ extension Diagnoser {
             let more = page.nextToken == nil ? "" : " (the first 100)"
             checks.append(.pass("amazon_reports", "\(label): getReports lists \(page.reports.count) settlement reports of the last 89 days\(more), \(new) not downloaded yet"))
             checks.append(.pass("amazon_role", "\(label): the Finance and Accounting role is granted (getReports answered)"))
-        } catch let f as AmazonFailure where f.classification == .permissionDenied {
+        } catch let f as RemoteFailure where f.classification == .permissionDenied {
             checks.append(.warn("amazon_reports", "\(label): not listable: Amazon refused for a missing role (see amazon_role)"))
             checks.append(.fail("amazon_role", f, detail: "\(label): \(f.description)"))
-        } catch let f as AmazonFailure {
+        } catch let f as RemoteFailure {
             checks.append(.fail("amazon_reports", f, detail: "\(label): \(f.description)"))
         } catch {
-            checks.append(.fail("amazon_reports", AmazonFailure(.network, "\(error)"), detail: "\(label): \(error)"))
+            checks.append(.fail("amazon_reports", RemoteFailure.amazon(.network, "\(error)"), detail: "\(label): \(error)"))
         }
         return checks
     }

@@ -1,37 +1,30 @@
 import Foundation
 
-/// One finding of `lmb diagnose`: about Xero (`failure`) or about Amazon (`amazonFailure`).
+/// One finding of `lmb diagnose`, about Xero, Amazon or lmb itself; a failed check carries the remote failure behind it.
 public struct DiagnosticCheck: Sendable {
     public enum Status: String, Sendable { case pass, warn, fail }
     public var id: String
     public var status: Status
     public var detail: String
     public var fix: String
-    public var failure: XeroFailure?
-    public var amazonFailure: AmazonFailure?
+    public var failure: RemoteFailure?
 
     static func pass(_ id: String, _ detail: String) -> DiagnosticCheck { DiagnosticCheck(id: id, status: .pass, detail: detail, fix: "", failure: nil) }
     static func warn(_ id: String, _ detail: String, fix: String = "") -> DiagnosticCheck { DiagnosticCheck(id: id, status: .warn, detail: detail, fix: fix, failure: nil) }
-    static func fail(_ id: String, _ failure: XeroFailure, detail: String? = nil, fix: String? = nil) -> DiagnosticCheck {
+    static func fail(_ id: String, _ failure: RemoteFailure, detail: String? = nil, fix: String? = nil) -> DiagnosticCheck {
         DiagnosticCheck(id: id, status: .fail, detail: detail ?? failure.description, fix: fix ?? Runbook.steps(for: failure).first ?? "", failure: failure)
     }
-    static func fail(_ id: String, _ failure: AmazonFailure, detail: String) -> DiagnosticCheck {
-        DiagnosticCheck(id: id, status: .fail, detail: detail, fix: AmazonRunbook.steps(for: failure).first ?? "", failure: nil, amazonFailure: failure)
-    }
 
-    /// The failure's classification, Xero's or Amazon's, as JSON and the verdict name it.
-    public var classification: String? { failure?.classification.rawValue ?? amazonFailure?.classification.rawValue }
-    public var plainWords: String? { failure?.classification.plainWords ?? amazonFailure?.classification.plainWords }
-    public var evidence: [String] { failure?.evidence ?? amazonFailure?.evidence ?? [] }
-    public var runbook: [String] {
-        if let failure { return Runbook.steps(for: failure) }
-        return amazonFailure.map { AmazonRunbook.steps(for: $0) } ?? []
-    }
-    public var exitStatus: ExitStatus? { failure?.classification.exitStatus ?? amazonFailure?.exitStatus }
-    /// Xero's refusals that a person fixes end with the "still failing" line.
+    /// The failure's classification, as JSON and the verdict name it.
+    public var classification: String? { failure?.classification.rawValue }
+    public var plainWords: String? { failure?.plainWords }
+    public var evidence: [String] { failure?.evidence ?? [] }
+    public var runbook: [String] { failure.map { Runbook.steps(for: $0) } ?? [] }
+    public var exitStatus: ExitStatus? { failure?.exitStatus }
+    /// Refusals that a person fixes end with the "still failing" line.
     public var endsWithSupportLine: Bool {
-        guard let c = failure?.classification else { return false }
-        return [.permissionDenied, .staleConnection, .tokenExpired, .insufficientScope].contains(c)
+        guard let failure else { return false }
+        return failure.provider.voice.endsWithSupportLine(failure.classification)
     }
 }
 
@@ -56,19 +49,24 @@ public struct Diagnoser: Sendable {
     public let home: LMBHome
     public var tenant: String?
     public var offline = false
-    public var transport: (any HTTPTransport)?
+    public var transport: any HTTPTransport
 
     public var environment: [String: String]
-    public var now: @Sendable () -> Date = { Date() }
+    public var clock: any LMBClock
+    public var store: Store
 
-    public init(home: LMBHome, tenant: String? = nil, offline: Bool = false, transport: (any HTTPTransport)? = nil,
-                environment: [String: String] = ProcessInfo.processInfo.environment) {
+    public init(home: LMBHome, store: Store, environment: [String: String], clock: any LMBClock, transport: any HTTPTransport,
+                tenant: String? = nil, offline: Bool = false) {
         self.home = home
+        self.store = store
         self.tenant = tenant
         self.offline = offline
         self.transport = transport
         self.environment = environment
+        self.clock = clock
     }
+
+    func now() -> Date { clock.now }
 
     static let roleNames = ["STANDARD": "Standard", "FINANCIALADVISER": "Adviser", "ADMIN": "Admin", "READONLY": "Read only",
                             "INVOICEONLY": "Invoice only", "MANAGEDCLIENT": "Managed client", "CASHBOOKCLIENT": "Cashbook client"]
@@ -106,23 +104,23 @@ public struct Diagnoser: Sendable {
     func openSession() -> Result<DiagnosisRun, DiagnosisFailure> {
         let session: XeroSession
         do {
-            session = try XeroSession(home: home, environment: environment, transport: transport)
-        } catch let f as XeroFailure {
+            session = try XeroSession(home: home, environment: environment, store: store, transport: transport, clock: clock)
+        } catch let f as RemoteFailure {
             return .failure(DiagnosisFailure(checks: [.fail("configuration", f)]))
         } catch let e as LMBError {
             let id = e.description.contains("lmb.sqlite") ? "store" : "configuration"
-            return .failure(DiagnosisFailure(checks: [.fail(id, XeroFailure(.config, e.description), fix: e.description.contains("chmod") ? "chmod 600 the file named above" : "Fix the configuration named above.")]))
+            return .failure(DiagnosisFailure(checks: [.fail(id, RemoteFailure.xero(.config, e.description), fix: e.description.contains("chmod") ? "chmod 600 the file named above" : "Fix the configuration named above.")]))
         } catch {
-            return .failure(DiagnosisFailure(checks: [.fail("configuration", XeroFailure(.config, "\(error)"))]))
+            return .failure(DiagnosisFailure(checks: [.fail("configuration", RemoteFailure.xero(.config, "\(error)"))]))
         }
         let connection: StoredConnection
         do {
             connection = try session.store.connection(tenant: tenant)
-        } catch let f as XeroFailure {
+        } catch let f as RemoteFailure {
             return .failure(DiagnosisFailure(checks: [.fail("configuration", f, fix: "Run `lmb connect --client-id <your app's client id>` and sign in as a Standard or Adviser user.")]
                                              + DiagnosisRun.storeCheck(session)))
         } catch {
-            return .failure(DiagnosisFailure(checks: [.fail("configuration", XeroFailure(.config, "\(error)"))]))
+            return .failure(DiagnosisFailure(checks: [.fail("configuration", RemoteFailure.xero(.config, "\(error)"))]))
         }
         let base = session.config.xeroBaseURL ?? "Xero (api.xero.com, identity.xero.com, login.xero.com)"
         let run = DiagnosisRun(session: session, connection: connection)
@@ -131,7 +129,4 @@ public struct Diagnoser: Sendable {
         return .success(run)
     }
 
-    static func offPool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { c in DispatchQueue.global().async { c.resume(with: Result { try work() }) } }
-    }
 }

@@ -1,12 +1,12 @@
 import Foundation
 
 /// One `lmb diagnose` run: the checks found so far, and one method per check, in the order a send meets them.
-final class DiagnosisRun: @unchecked Sendable {
+final class DiagnosisRun {
     let session: XeroSession
     let connection: StoredConnection
     var checks: [DiagnosticCheck] = []
     /// Failures that belong to the scopes or rate-limit check, met while reading something else.
-    var deferred: [String: XeroFailure] = [:]
+    var deferred: [String: RemoteFailure] = [:]
 
     init(session: XeroSession, connection: StoredConnection) {
         self.session = session
@@ -23,7 +23,7 @@ final class DiagnosisRun: @unchecked Sendable {
 
     /// Calls Xero for a check; a missing scope or a rate limit is noted for its own check, anything else fails this one.
     func api<T: Sendable>(_ id: String, _ call: () async throws -> T) async -> T? {
-        do { return try await call() } catch let f as XeroFailure {
+        do { return try await call() } catch let f as RemoteFailure {
             switch f.classification {
             case .insufficientScope:
                 deferred["scopes"] = deferred["scopes"] ?? f
@@ -36,7 +36,7 @@ final class DiagnosisRun: @unchecked Sendable {
             }
             return nil
         } catch {
-            checks.append(.fail(id, XeroFailure(.network, "\(error)")))
+            checks.append(.fail(id, RemoteFailure.xero(.network, "\(error)")))
             return nil
         }
     }
@@ -48,7 +48,7 @@ final class DiagnosisRun: @unchecked Sendable {
         let mode = stat(session.store.path, &st) == 0 ? st.st_mode & 0o777 : 0
         let integrity = (try? session.store.integrityCheck()) ?? "unreadable"
         guard integrity == "ok" else {
-            return [.fail("store", XeroFailure(.config, "the store failed SQLite's integrity check: \(integrity)"),
+            return [.fail("store", RemoteFailure.xero(.config, "the store failed SQLite's integrity check: \(integrity)"),
                           fix: "Restore \(session.store.path) from a backup.")]
         }
         return [.pass("store", "\(session.store.path), mode \(String(mode, radix: 8)), integrity ok")]
@@ -57,7 +57,7 @@ final class DiagnosisRun: @unchecked Sendable {
     /// Step 3: the stored tokens — expiry, scopes, and the refresh token's age against Xero's 60 days.
     func checkTokens() {
         let k = credential
-        let now = Date()
+        let now = session.clock.now
         var notes: [String] = []
         if let exp = k.accessExpiresAt {
             let s = Int(exp.timeIntervalSince(now))
@@ -70,13 +70,13 @@ final class DiagnosisRun: @unchecked Sendable {
             return
         }
         guard let issued = k.refreshIssuedAt else {
-            checks.append(.fail("tokens", XeroFailure(.staleConnection, "no refresh token is stored (offline_access was not granted)")))
+            checks.append(.fail("tokens", RemoteFailure.xero(.staleConnection, "no refresh token is stored (offline_access was not granted)")))
             return
         }
         let days = Int(now.timeIntervalSince(issued) / 86400)
         notes.append("refresh token \(days) of 60 days old")
         if days >= 60 {
-            checks.append(.fail("tokens", XeroFailure(.staleConnection, "the refresh token is \(days) days old; Xero expires refresh tokens unused for 60 days", evidence: notes)))
+            checks.append(.fail("tokens", RemoteFailure.xero(.staleConnection, "the refresh token is \(days) days old; Xero expires refresh tokens unused for 60 days", evidence: notes)))
         } else if days >= 50 {
             checks.append(.warn("tokens", notes.joined(separator: "; "), fix: "Run any lmb command that talks to Xero (lmb diagnose does) before day 60 to renew it."))
         } else {
@@ -100,15 +100,14 @@ final class DiagnosisRun: @unchecked Sendable {
     /// Step 4: a fresh token — a dead refresh token is the usual stale connection.
     func checkFreshToken() async -> String? {
         let k = credential
-        let tokens = session.tokens
         do {
-            let fresh = try await Diagnoser.offPool { try tokens.accessToken(credentialID: k.id, rejected: k.accessToken) }
+            let fresh = try await session.tokens(for: k).renew(rejected: k.accessToken ?? "")
             checks.append(.pass("fresh_token", k.kind == .clientCredentials ? "a new access token was granted (client credentials)" : "the refresh token was accepted and rotated; a new access token was had"))
             return fresh
-        } catch let f as XeroFailure {
+        } catch let f as RemoteFailure {
             checks.append(.fail("fresh_token", f, fix: f.classification == .staleConnection ? "The authorisation was withdrawn or expired: follow the reconnect steps below." : (Runbook.steps(for: f).first ?? "")))
         } catch {
-            checks.append(.fail("fresh_token", XeroFailure(.network, "\(error)")))
+            checks.append(.fail("fresh_token", RemoteFailure.xero(.network, "\(error)")))
         }
         return nil
     }
@@ -119,7 +118,7 @@ final class DiagnosisRun: @unchecked Sendable {
         if list.contains(where: { $0.tenantId == connection.tenantID }) {
             checks.append(.pass("connection", "GET /connections lists \(connection.tenantName)"))
         } else {
-            checks.append(.fail("connection", XeroFailure(.staleConnection, "GET /connections no longer lists \(connection.tenantName) (\(connection.tenantID)): the app was removed under Xero → Settings → Connected apps",
+            checks.append(.fail("connection", RemoteFailure.xero(.staleConnection, "GET /connections no longer lists \(connection.tenantName) (\(connection.tenantID)): the app was removed under Xero → Settings → Connected apps",
                                                           evidence: ["connections listed: \(list.map { $0.tenantName ?? $0.tenantId })"])))
         }
     }
@@ -131,7 +130,7 @@ final class DiagnosisRun: @unchecked Sendable {
         if org.OrganisationStatus == "ACTIVE" {
             checks.append(.pass("organisation", "\(org.Name ?? "?") is ACTIVE\(note.isEmpty ? "" : " (\(note))"); base currency \(org.BaseCurrency ?? "?")"))
         } else {
-            checks.append(.fail("organisation", XeroFailure(.staleConnection, "the organisation is \(org.OrganisationStatus ?? "not active")")))
+            checks.append(.fail("organisation", RemoteFailure.xero(.staleConnection, "the organisation is \(org.OrganisationStatus ?? "not active")")))
         }
     }
 
@@ -148,7 +147,7 @@ final class DiagnosisRun: @unchecked Sendable {
         if XeroUser.rolesThatCanPost.contains(role) {
             checks.append(.pass("user", "\(me.displayName) has the \(name) role"))
         } else {
-            checks.append(.fail("user", XeroFailure(.permissionDenied, "the connected user \(me.displayName) has the \(name) role (\(role)), which cannot create invoices and bills",
+            checks.append(.fail("user", RemoteFailure.xero(.permissionDenied, "the connected user \(me.displayName) has the \(name) role (\(role)), which cannot create invoices and bills",
                                                     evidence: ["GET /Users: OrganisationRole \(role) for xero_userid \(me.UserID)"])))
         }
     }
@@ -161,7 +160,7 @@ final class DiagnosisRun: @unchecked Sendable {
         if let f = deferred["scopes"] {
             checks.append(.fail("scopes", f.adding(evidence: "token scopes: \(scopes.joined(separator: " "))")))
         } else if !canInvoice || !canSettings {
-            checks.append(.fail("scopes", XeroFailure(.insufficientScope, "the token lacks \(canInvoice ? "" : "accounting.transactions (or accounting.invoices) ")\(canSettings ? "" : "accounting.settings.read")",
+            checks.append(.fail("scopes", RemoteFailure.xero(.insufficientScope, "the token lacks \(canInvoice ? "" : "accounting.transactions (or accounting.invoices) ")\(canSettings ? "" : "accounting.settings.read")",
                                                       evidence: ["token scopes: \(scopes.joined(separator: " "))"])))
         } else {
             checks.append(.pass("scopes", "invoices and settings are covered (\(scopes.contains("accounting.invoices") ? "granular" : "broad") scopes)"))
@@ -182,7 +181,7 @@ final class DiagnosisRun: @unchecked Sendable {
             checks.append(.pass("currencies", "enabled: \(facts.currencies.joined(separator: ", "))\(lock)"))
         } else {
             let list = missing.keys.sorted().map { "\($0) (settlements \((missing[$0] ?? []).map(\.header.id).joined(separator: ", ")))" }
-            checks.append(.fail("currencies", XeroFailure(.validationFailed, "the organisation has no \(list.joined(separator: "; ")) enabled",
+            checks.append(.fail("currencies", RemoteFailure.xero(.validationFailed, "the organisation has no \(list.joined(separator: "; ")) enabled",
                                                           validationErrors: missing.keys.sorted().map { "Organisation is not subscribed to currency \($0)" })))
         }
     }
@@ -191,7 +190,7 @@ final class DiagnosisRun: @unchecked Sendable {
     func checkMapping(_ client: XeroClient, home: LMBHome) async {
         let mapping: Mapping
         do { mapping = try Mapping.load(home: home.url) } catch {
-            checks.append(.fail("mapping", XeroFailure(.config, "\(error)")))
+            checks.append(.fail("mapping", RemoteFailure.xero(.config, "\(error)")))
             return
         }
         guard let accounts = await api("mapping", { try await client.accounts() }),
@@ -217,7 +216,7 @@ final class DiagnosisRun: @unchecked Sendable {
         } else if problems.isEmpty {
             checks.append(.pass("mapping", "every mapped account is ACTIVE and every tax type exists (\(Category.allCases.count) categories)"))
         } else {
-            checks.append(.fail("mapping", XeroFailure(.config, problems.joined(separator: "; ")),
+            checks.append(.fail("mapping", RemoteFailure.xero(.config, problems.joined(separator: "; ")),
                                 fix: "Edit mapping.json (lmb mapping init writes one) so every category names an active account and tax type of this organisation, or add them in Xero."))
         }
     }

@@ -3,12 +3,11 @@ import Foundation
 /// What a support team asks for when a send fails — settlement ids, Xero's exact messages, the events that led
 /// to them, versions, the check results — with every token, secret and Authorization header removed.
 public enum SupportBundle {
-    public static func make(home: LMBHome, report: DiagnosisReport, settlementID: String?) throws -> JSON {
-        let store = try Store.open(home: home)
+    public static func make(store: Store, home: LMBHome, environment: [String: String], report: DiagnosisReport, settlementID: String?) throws -> JSON {
         let events = try store.events().filter { settlementID == nil || $0.settlementID == nil || $0.settlementID == settlementID }
         let attempts = try store.lastSendAttempts().filter { settlementID == nil || $0.settlementID == settlementID }
         let bundle = JSON.object([
-            ("generatedAt", .string(Store.now())),
+            ("generatedAt", .string(store.now())),
             ("lmbVersion", .string(LMBVersion.current)),
             ("lmbCommit", .string(LMBVersion.commit)),
             ("libcurlVersion", .string(CurlTransport.libcurlVersion)),
@@ -38,7 +37,7 @@ public enum SupportBundle {
                          ("message", .string(e.message)), ("detail", e.detail.flatMap { try? JSON.parse($0) } ?? .null)])
             })),
         ])
-        return try redact(bundle, secrets: secrets(store: store, home: home))
+        return try redact(bundle, secrets: secrets(store: store, home: home, environment: environment))
     }
 
     public static func checkJSON(_ c: DiagnosticCheck) -> JSON {
@@ -47,9 +46,9 @@ public enum SupportBundle {
     }
 
     /// Every secret lmb holds: stored tokens, the client secret, and Amazon's client secrets and refresh tokens.
-    static func secrets(store: Store, home: LMBHome) throws -> [String] {
+    static func secrets(store: Store, home: LMBHome, environment: [String: String]) throws -> [String] {
         var out = try store.storedTokens() + store.amazonSecrets()
-        if let secret = try? LMBConfig.clientSecret(home: home) { out.append(secret) }
+        if let secret = try? LMBConfig.clientSecret(home: home, environment: environment) { out.append(secret) }
         return out.filter { $0.count >= 8 }
     }
 

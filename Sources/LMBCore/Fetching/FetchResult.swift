@@ -19,12 +19,12 @@ public struct FetchResult: Sendable {
     public var message: String
     /// The settlement as `lmb import` reports it, when one was read.
     public var settlement: ParsedSettlement?
-    public var amazonFailure: AmazonFailure?
+    public var amazonFailure: RemoteFailure?
     public var exitStatus: ExitStatus
     public var runbook: [String]
 
     public init(account: String, reportID: String?, documentID: String?, settlementID: String?, outcome: Outcome,
-                classification: String, message: String, settlement: ParsedSettlement? = nil, amazonFailure: AmazonFailure? = nil,
+                classification: String, message: String, settlement: ParsedSettlement? = nil, amazonFailure: RemoteFailure? = nil,
                 exitStatus: ExitStatus = .ok, runbook: [String] = []) {
         self.account = account
         self.reportID = reportID
@@ -40,10 +40,10 @@ public struct FetchResult: Sendable {
     }
 
     /// Amazon refused: for the account (no report) or for one report.
-    static func failed(_ account: StoredAmazonAccount, _ report: ReportsAPI.Report?, _ f: AmazonFailure) -> FetchResult {
+    static func failed(_ account: StoredAmazonAccount, _ report: ReportsAPI.Report?, _ f: RemoteFailure) -> FetchResult {
         FetchResult(account: account.label, reportID: report?.reportId, documentID: report?.reportDocumentId, settlementID: nil,
                     outcome: .failed, classification: f.classification.rawValue, message: f.description, amazonFailure: f,
-                    exitStatus: f.exitStatus, runbook: AmazonRunbook.steps(for: f))
+                    exitStatus: f.exitStatus, runbook: Runbook.steps(for: f))
     }
 
     /// The document did not import: it does not parse or add up, or could not be written here.

@@ -15,7 +15,7 @@ public struct Fetcher: Sendable {
     public let endpoints: @Sendable (AmazonRegion) throws -> AmazonEndpoints
     public var pacing: AmazonPacing = .default
     public var overlap: TimeInterval = SettlementFetchPlan.defaultOverlap
-    public var clock: any AmazonClock = SystemAmazonClock()
+    public var clock: any LMBClock = SystemClock()
     public var now: @Sendable () -> Date = { Date() }
     /// Progress a person may want: waits, a window that may have missed reports.
     public var log: @Sendable (String) -> Void = { _ in }
@@ -53,7 +53,7 @@ public struct Fetcher: Sendable {
         do {
             client = AmazonReportsClient(credentials: try account.credentials.validated(), endpoints: try endpoints(account.region),
                                          transport: transport, clock: clock, pacing: pacing)
-        } catch let f as AmazonFailure {
+        } catch let f as RemoteFailure {
             return (try [accountFailed(account, f)], summary)
         }
         let log = self.log
@@ -70,7 +70,7 @@ public struct Fetcher: Sendable {
         let listed: [ReportsAPI.Report]
         do {
             listed = try await client.getReports(createdSince: window.createdSince)
-        } catch let f as AmazonFailure {
+        } catch let f as RemoteFailure {
             return (try [accountFailed(account, f)], summary)
         }
         // Step 2: what is new — each document once, none lmb already has.
@@ -107,8 +107,8 @@ public struct Fetcher: Sendable {
     }
 
     /// Amazon refused the account as a whole (LWA, the listing): recorded as an event, reported once.
-    func accountFailed(_ account: StoredAmazonAccount, _ f: AmazonFailure) throws -> FetchResult {
-        try store.recordEvent(kind: "fetch", message: "fetch from \(account.label) failed: \(f.description)", detail: .object([
+    func accountFailed(_ account: StoredAmazonAccount, _ f: RemoteFailure) throws -> FetchResult {
+        try store.recordEvent(kind: .fetch, message: "fetch from \(account.label) failed: \(f.description)", detail: .object([
             ("account", .string(account.label)), ("classification", .string(f.classification.rawValue)),
             ("message", .string(f.message)), ("requestId", .optional(f.requestID)), ("status", f.status.map { .int($0) } ?? .null),
             ("evidence", .array(f.evidence.map(JSON.string))),
@@ -120,7 +120,7 @@ public struct Fetcher: Sendable {
 
     func recordSummary(_ account: StoredAmazonAccount, _ s: FetchAccountSummary, _ results: [FetchResult]) throws {
         func count(_ o: FetchResult.Outcome) -> Int { results.filter { $0.outcome == o }.count }
-        try store.recordEvent(kind: "fetch", message: "fetched from \(account.label): \(s.listed) reports listed, \(s.toDownload) new: \(count(.imported)) imported, \(count(.known)) known, \(count(.failed)) failed\(s.complete ? "" : "; unfinished, the next fetch tries again")",
+        try store.recordEvent(kind: .fetch, message: "fetched from \(account.label): \(s.listed) reports listed, \(s.toDownload) new: \(count(.imported)) imported, \(count(.known)) known, \(count(.failed)) failed\(s.complete ? "" : "; unfinished, the next fetch tries again")",
                               detail: .object([
                                   ("account", .string(account.label)), ("createdSince", .optional(s.createdSince.map(ReportsAPI.dateText))),
                                   ("listed", .int(s.listed)), ("new", .int(s.toDownload)), ("imported", .int(count(.imported))),
@@ -139,23 +139,23 @@ public struct Fetcher: Sendable {
 
     func fetch(_ report: ReportsAPI.Report, account: StoredAmazonAccount, client: AmazonReportsClient) async throws -> Step {
         guard let documentID = report.reportDocumentId else {
-            let f = AmazonFailure(.unexpectedAnswer, "report \(report.reportId) is DONE without a reportDocumentId", service: .sellingPartnerAPI)
+            let f = RemoteFailure.amazon(.unexpectedAnswer, "report \(report.reportId) is DONE without a reportDocumentId", service: .sellingPartnerAPI)
             return Step(result: .failed(account, report, f), recorded: false)
         }
         let document: AmazonDownloadedDocument
         do {
             document = try await client.downloadDocument(reportDocumentId: documentID, reportId: report.reportId)
-        } catch let f as AmazonFailure {
+        } catch let f as RemoteFailure {
             switch f.classification {
             case .notFound, .documentUnreadable:
                 // A fact about this document: downloading it again would give the same.
                 try record(report, account: account, settlementID: nil, outcome: .failed, message: f.description)
                 return Step(result: .failed(account, report, f), recorded: true)
-            case .requestRefused, .unexpectedAnswer:
+            case .requestRejected, .unexpectedAnswer:
                 return Step(result: .failed(account, report, f), recorded: false)
             default:
                 // The account's credentials, its role, Amazon's quota or the network: the next report would fail alike.
-                try store.recordEvent(kind: "fetch", message: "report \(report.reportId) from \(account.label) not downloaded: \(f.description)",
+                try store.recordEvent(kind: .fetch, message: "report \(report.reportId) from \(account.label) not downloaded: \(f.description)",
                                       detail: .object([("account", .string(account.label)), ("reportId", .string(report.reportId)),
                                                        ("classification", .string(f.classification.rawValue)), ("requestId", .optional(f.requestID))]))
                 return Step(result: .failed(account, report, f), recorded: false, stopAccount: true)

@@ -34,6 +34,21 @@ public struct Booking: Sendable {
     }
 }
 
+extension StoredSettlement {
+    /// Sent, sending and failed come from what sends recorded; otherwise the current mapping decides ready or
+    /// needs-mapping. A stored part the current booking no longer has (the mapping changed after a failed send)
+    /// counts for nothing, so no mapping change can leave a settlement in a state it cannot leave.
+    public func status(ledger: LedgerResult) -> SettlementStatus {
+        let parts = Set(ledger.postings.map(\.part))
+        let states = postingStates.filter { parts.contains($0.part) || $0.state != .failed }.map(\.state)
+        if states.contains(.sending) { return .sending }
+        if !states.isEmpty && states.allSatisfy({ $0 == .sent }) { return .sent }
+        if ledger.needsMapping { return .needsMapping }
+        if states.contains(.failed) { return .failed }
+        return .ready
+    }
+}
+
 extension Mapping.Grouping {
     /// What the parser adds to each group for this way of grouping lines.
     public var groupDetail: SettlementParser.GroupDetail {

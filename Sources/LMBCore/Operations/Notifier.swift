@@ -9,7 +9,7 @@ public struct NotifySettings: Sendable, Equatable {
     public static func resolve(config: LMBConfig, environment: [String: String]) throws -> NotifySettings? {
         let text = environment["LMB_NOTIFY_URL"].flatMap { $0.isEmpty ? nil : $0 } ?? config.notify?.webhook
         guard let text else { return nil }
-        guard let url = URL(string: text), url.host != nil, url.isAllowedForXero else {
+        guard let url = URL(string: text), url.host != nil, url.isHTTPSOrLoopback else {
             throw LMBError.config("the notification URL '\(text.prefix(60))' is not usable: it must be https, or http on a loopback address")
         }
         let on = config.notify?.on ?? "failure"

@@ -2,7 +2,7 @@ import Foundation
 
 /// The settlements one organisation is sent, with the organisation's connection (or why it cannot be used).
 public struct SendRoute: Sendable {
-    public var connection: Result<StoredConnection, XeroFailure>
+    public var connection: Result<StoredConnection, RemoteFailure>
     /// What to send there, in the order asked.
     public var settlementIDs: [String]
     /// Whose documents an earlier run left `sending` may be looked up in this organisation: only those that go
@@ -20,19 +20,19 @@ public enum SendRouting {
         let bindings = try store.settlementBindings()
         let connections = try store.connections()
         let unsure = Set(try store.unsurePostings().map(\.settlementID))
-        let fallback: Result<StoredConnection, XeroFailure>
-        do { fallback = .success(try store.connection(tenant: tenant)) } catch let f as XeroFailure { fallback = .failure(f) }
+        let fallback: Result<StoredConnection, RemoteFailure>
+        do { fallback = .success(try store.connection(tenant: tenant)) } catch let f as RemoteFailure { fallback = .failure(f) }
 
-        func destination(_ id: String) -> Result<StoredConnection, XeroFailure> {
+        func destination(_ id: String) -> Result<StoredConnection, RemoteFailure> {
             guard let bound = bindings[id], let tenantID = bound.tenantID, !(explicit && tenant != nil) else { return fallback }
             if let connection = connections.first(where: { $0.tenantID == tenantID }) { return .success(connection) }
-            return .failure(XeroFailure(.config, "settlement \(id) was fetched through the Amazon account '\(bound.accountLabel)', which sends to the organisation \(tenantID); that organisation is not connected. Connect it with `lmb connect --tenant \(tenantID)`, or send this settlement elsewhere with `lmb send \(id) --tenant NAME`",
+            return .failure(RemoteFailure.xero(.config, "settlement \(id) was fetched through the Amazon account '\(bound.accountLabel)', which sends to the organisation \(tenantID); that organisation is not connected. Connect it with `lmb connect --tenant \(tenantID)`, or send this settlement elsewhere with `lmb send \(id) --tenant NAME`",
                                         evidence: ["amazon_report binds settlement \(id) to tenant \(tenantID)",
                                                    "connected: \(connections.map(\.tenantID).joined(separator: ", "))"]))
         }
 
         var routes: [SendRoute] = []
-        func key(_ r: Result<StoredConnection, XeroFailure>) -> String {
+        func key(_ r: Result<StoredConnection, RemoteFailure>) -> String {
             switch r {
             case .success(let c): return "tenant:" + c.tenantID
             case .failure(let f): return "failure:" + f.message

@@ -5,16 +5,16 @@ public struct SendResult: Sendable {
     public enum Outcome: String, Sendable { case sent, skipped, failed }
     public var settlementID: String
     public var outcome: Outcome
-    public var classification: XeroClassification
+    public var classification: Classification
     public var message: String
     public var invoiceIDs: [String]
     public var invoiceNumbers: [String]
-    public var failure: XeroFailure?
+    public var failure: RemoteFailure?
     /// The organisation it was sent to (or meant for).
     public var tenantID: String?
 
-    public init(settlementID: String, outcome: Outcome, classification: XeroClassification, message: String,
-                invoiceIDs: [String], invoiceNumbers: [String], failure: XeroFailure? = nil) {
+    public init(settlementID: String, outcome: Outcome, classification: Classification, message: String,
+                invoiceIDs: [String], invoiceNumbers: [String], failure: RemoteFailure? = nil) {
         self.settlementID = settlementID
         self.outcome = outcome
         self.classification = classification
@@ -86,7 +86,7 @@ public struct Sender: Sendable {
         }
 
         var stored: StoredPosting {
-            StoredPosting(settlementID: settlementID, part: part, invoiceNumber: invoiceNumber, type: type, state: "sending", body: body,
+            StoredPosting(settlementID: settlementID, part: part, invoiceNumber: invoiceNumber, type: type, state: .sending, body: body,
                           idempotencyKey: key, xeroInvoiceID: nil, xeroStatus: nil)
         }
     }
@@ -120,7 +120,7 @@ public struct Sender: Sendable {
         do {
             resend = try await recoverUnsureDocuments()
             facts = try await readOrganisationFacts()
-        } catch let failure as XeroFailure {
+        } catch let failure as RemoteFailure {
             // Without knowing what Xero holds, nothing may be sent: report every target as failed.
             return try ids.map { id in try fail(id, failure, attempted: false) }
         }
@@ -182,14 +182,14 @@ public struct Sender: Sendable {
             }
             let booked = try booking.book(s, tenant: client.connection.tenantID)
             if booked.needsMapping {
-                let f = XeroFailure(.validationFailed, "needs mapping: \(booked.unmapped.count) combination(s) match no rule; nothing was sent",
+                let f = RemoteFailure.xero(.validationFailed, "needs mapping: \(booked.unmapped.count) combination(s) match no rule; nothing was sent",
                                     validationErrors: ["needs mapping"])
                 plan.results[id] = try fail(id, f, attempted: false)
                 continue
             }
             try store.forgetFailedParts(settlementID: id, keeping: Set(booked.postings.map(\.part)))
             let stored = try store.postings(settlementID: id)
-            let sent = stored.filter { $0.state == "sent" }
+            let sent = stored.filter { $0.state == .sent }
             if !sent.isEmpty && sent.count == stored.count && resend.allSatisfy({ $0.settlementID != id }) {
                 plan.results[id] = SendResult(settlementID: id, outcome: .skipped, classification: .ok,
                                               message: "already sent: \(sent.map { "\($0.invoiceNumber) (InvoiceID \($0.xeroInvoiceID ?? "?"))" }.joined(separator: ", ")); it is never posted twice",
@@ -220,26 +220,26 @@ public struct Sender: Sendable {
         return plan
     }
 
-    func currencyRefusal(_ s: StoredSettlement, _ facts: OrganisationFacts) -> XeroFailure? {
+    func currencyRefusal(_ s: StoredSettlement, _ facts: OrganisationFacts) -> RemoteFailure? {
         guard !facts.currencies.isEmpty, !facts.currencies.contains(s.header.currency) else { return nil }
-        return XeroFailure(.validationFailed, "the organisation has no \(s.header.currency) currency enabled (it has \(facts.currencies.joined(separator: ", "))); nothing was sent",
+        return RemoteFailure.xero(.validationFailed, "the organisation has no \(s.header.currency) currency enabled (it has \(facts.currencies.joined(separator: ", "))); nothing was sent",
                            validationErrors: ["Organisation is not subscribed to currency \(s.header.currency)"],
                            evidence: ["GET /Currencies does not list \(s.header.currency)"])
     }
 
     /// A document that cannot fit one request alone is refused here, before Xero sees it.
-    func sizeRefusal(_ documents: [Document]) -> XeroFailure? {
+    func sizeRefusal(_ documents: [Document]) -> RemoteFailure? {
         guard let big = documents.first(where: { Self.requestBytes([$0]) > maxBodyBytes }) else { return nil }
         let mb = { (n: Int) in String(format: "%.1f MB", Double(n) / 1_000_000) }
-        return XeroFailure(.tooLarge, "\(big.invoiceNumber) would be a \(mb(Self.requestBytes([big]))) request; Xero accepts at most \(mb(maxBodyBytes)) in one request; nothing was sent",
+        return RemoteFailure.xero(.tooLarge, "\(big.invoiceNumber) would be a \(mb(Self.requestBytes([big]))) request; Xero accepts at most \(mb(maxBodyBytes)) in one request; nothing was sent",
                            evidence: ["\(big.body.utf8.count) bytes of JSON for one document; lmb splits batches by size but cannot split one document"])
     }
 
     /// Step 4: post the documents in batches that Xero accepts (≤ 50 documents, ≤ 3.5 MB), paced by Xero's
     /// remaining-calls header. After a failure that is not about one document, the rest are not attempted.
-    func post(_ documents: [Document]) async throws -> [String: [(Document, Result<XeroInvoice, XeroFailure>)]] {
-        var outcomes: [String: [(Document, Result<XeroInvoice, XeroFailure>)]] = [:]
-        var stop: XeroFailure?
+    func post(_ documents: [Document]) async throws -> [String: [(Document, Result<XeroInvoice, RemoteFailure>)]] {
+        var outcomes: [String: [(Document, Result<XeroInvoice, RemoteFailure>)]] = [:]
+        var stop: RemoteFailure?
         var done = 0
         defer { progress(documents.count, documents.count) }
         for batch in Self.batches(documents, maxCount: batchSize, maxBytes: maxBodyBytes) {
@@ -261,7 +261,7 @@ public struct Sender: Sendable {
                     let result = try await recordAnswer(doc, answered.first { $0.InvoiceNumber == doc.invoiceNumber })
                     outcomes[doc.settlementID, default: []].append((doc, result))
                 }
-            } catch let failure as XeroFailure {
+            } catch let failure as RemoteFailure {
                 // A definite refusal (4xx) created nothing; a lost or 5xx answer may have: leave those `sending`.
                 let answered = failure.status.map { $0 < 500 } ?? false
                 for doc in batch {
@@ -283,7 +283,7 @@ public struct Sender: Sendable {
 
     /// One element of Xero's answer: created, or refused with its validation errors. An "Invoice # must be
     /// unique" refusal means Xero holds this number already: it is this settlement, sent before; recorded, never posted twice.
-    func recordAnswer(_ doc: Document, _ inv: XeroInvoice?) async throws -> Result<XeroInvoice, XeroFailure> {
+    func recordAnswer(_ doc: Document, _ inv: XeroInvoice?) async throws -> Result<XeroInvoice, RemoteFailure> {
         if let inv, inv.HasErrors != true, let invoiceID = inv.InvoiceID {
             try markSent(doc, invoiceID: invoiceID, status: inv.Status, recovered: false)
             return .success(inv)
@@ -294,15 +294,15 @@ public struct Sender: Sendable {
             try markSent(doc, invoiceID: invoiceID, status: existing.Status, recovered: true)
             return .success(existing)
         }
-        let f = XeroFailure(.validationFailed, messages.joined(separator: "; "), status: 200,
-                            correlationID: await client.lastCorrelationID, validationErrors: messages,
+        let f = RemoteFailure.xero(.validationFailed, messages.joined(separator: "; "), status: 200,
+                            requestID: await client.lastCorrelationID, validationErrors: messages,
                             evidence: ["HasErrors on the element for \(doc.invoiceNumber)", "Xero refused the document; nothing was created for it"])
         try recordRefusal(doc)
         return .failure(f)
     }
 
     /// Step 5: one result per settlement, one event per attempt.
-    func summarise(_ plan: inout Plan, _ outcomes: [String: [(Document, Result<XeroInvoice, XeroFailure>)]]) async throws -> [SendResult] {
+    func summarise(_ plan: inout Plan, _ outcomes: [String: [(Document, Result<XeroInvoice, RemoteFailure>)]]) async throws -> [SendResult] {
         for id in plan.order where plan.results[id] == nil {
             let results = outcomes[id] ?? []
             let failures = results.compactMap { if case .failure(let f) = $0.1 { return f } else { return nil } }
@@ -311,13 +311,13 @@ public struct Sender: Sendable {
                 plan.results[id] = try fail(id, f, attempted: true)
                 continue
             }
-            let sent = try store.postings(settlementID: id).filter { $0.state == "sent" }
+            let sent = try store.postings(settlementID: id).filter { $0.state == .sent }
             let numbers = sent.map(\.invoiceNumber)
             let ids = sent.compactMap(\.xeroInvoiceID)
             plan.results[id] = SendResult(settlementID: id, outcome: .sent, classification: .ok,
                                           message: "sent as \(numbers.joined(separator: ", ")) (\(invoices.compactMap(\.Status).first ?? status))",
                                           invoiceIDs: ids, invoiceNumbers: numbers)
-            try store.recordEvent(kind: "send_attempt", settlementID: id, message: "sent to Xero as \(numbers.joined(separator: ", "))",
+            try store.recordEvent(kind: .sendAttempt, settlementID: id, message: "sent to Xero as \(numbers.joined(separator: ", "))",
                                   detail: .object([("classification", .string("ok")), ("invoiceIds", .array(ids.map(JSON.string))),
                                                    ("correlationId", .optional(await client.lastCorrelationID))]))
         }
@@ -360,10 +360,10 @@ public struct Sender: Sendable {
 
     // MARK: Recording
 
-    func fail(_ id: String, _ f: XeroFailure, attempted: Bool) throws -> SendResult {
-        try store.recordEvent(kind: "send_attempt", settlementID: id, message: f.message, detail: .object([
+    func fail(_ id: String, _ f: RemoteFailure, attempted: Bool) throws -> SendResult {
+        try store.recordEvent(kind: .sendAttempt, settlementID: id, message: f.message, detail: .object([
             ("classification", .string(f.classification.rawValue)), ("message", .string(f.message)),
-            ("status", f.status.map { .int($0) } ?? .null), ("correlationId", .optional(f.correlationID)),
+            ("status", f.status.map { .int($0) } ?? .null), ("correlationId", .optional(f.requestID)),
             ("evidence", .array(f.evidence.map(JSON.string))), ("attempted", .bool(attempted)),
         ]))
         return SendResult(settlementID: id, outcome: .failed, classification: f.classification, message: f.message,

@@ -73,18 +73,15 @@ extension Store {
         try dbQueue.read { db in try Row.fetchAll(db, sql: "SELECT * FROM amazon_account ORDER BY label").map(Self.amazonAccount) }
     }
 
-    /// The account `--account LABEL` names; without a label, the only one there is.
-    public func amazonAccount(label: String?) throws -> StoredAmazonAccount {
+    /// The account stored under `label`; without a label, the only one there is.
+    public func storedAmazonAccount(label: String?) throws -> StoredAmazonAccount {
         let all = try amazonAccounts()
-        guard !all.isEmpty else { throw AmazonFailure.notConnected() }
+        guard !all.isEmpty else { throw StoreError.empty("Amazon selling account") }
         if let label {
             if let match = all.first(where: { $0.label.caseInsensitiveCompare(label) == .orderedSame }) { return match }
-            throw AmazonFailure(.config, "no Amazon selling account is labelled '\(label)'; connected: \(all.map(\.label).joined(separator: ", "))",
-                                evidence: ["--account \(label)"])
+            throw StoreError.unknown(what: "Amazon selling account", key: label, known: all.map(\.label))
         }
-        guard all.count == 1 else {
-            throw LMBError.usage("several Amazon selling accounts are connected (\(all.map(\.label).joined(separator: ", "))); name one with --account LABEL")
-        }
+        guard all.count == 1 else { throw StoreError.ambiguous(what: "Amazon selling account", known: all.map(\.label)) }
         return all[0]
     }
 
@@ -114,7 +111,7 @@ extension Store {
                                      credentials.refreshToken, tenantID, Self.isoText(now), Self.isoText(now)])
             }
             let id = existing?.id ?? db.lastInsertedRowID
-            try Store.recordEvent(db, kind: "amazon_connect", settlementID: nil,
+            try self.recordEvent(db, kind: .amazonConnect, settlementID: nil,
                                   message: "\(existing == nil ? "connected" : "renewed the credentials of") Amazon selling account \(existing?.label ?? label) (\(credentials.region.name)), bound to \(tenantName ?? "the default organisation")",
                                   detail: .object([("account", .string(existing?.label ?? label)), ("region", .string(credentials.region.rawValue)),
                                                    ("clientId", .string(credentials.clientID)), ("tenant", .optional(tenantID))]))
@@ -133,7 +130,7 @@ extension Store {
             let labels = try String.fetchAll(db, sql: "SELECT label FROM amazon_account WHERE client_id = ? ORDER BY label", arguments: [clientID])
             try db.execute(sql: "UPDATE amazon_account SET client_secret = ?, secret_set_at = ? WHERE client_id = ?",
                            arguments: [secret, Self.isoText(now), clientID])
-            try Store.recordEvent(db, kind: "amazon_secret", settlementID: nil,
+            try self.recordEvent(db, kind: .amazonSecret, settlementID: nil,
                                   message: "replaced the client secret of Amazon app \(clientID) (accounts \(labels.joined(separator: ", ")))",
                                   detail: .object([("clientId", .string(clientID)), ("accounts", .array(labels.map(JSON.string)))]))
             return labels
@@ -144,7 +141,7 @@ extension Store {
     public func removeAmazonAccount(_ account: StoredAmazonAccount) throws {
         try dbQueue.write { db in
             try db.execute(sql: "DELETE FROM amazon_account WHERE id = ?", arguments: [account.id])
-            try Store.recordEvent(db, kind: "amazon_disconnect", settlementID: nil,
+            try self.recordEvent(db, kind: .amazonDisconnect, settlementID: nil,
                                   message: "disconnected Amazon selling account \(account.label) (\(account.region.name))",
                                   detail: .object([("account", .string(account.label)), ("clientId", .string(account.clientID))]))
         }
@@ -169,7 +166,7 @@ extension Store {
         try dbQueue.write { db in
             try Self.insertAmazonReport(db, record)
             if let event {
-                try Store.recordEvent(db, kind: "fetch", settlementID: record.settlementID, message: event,
+                try self.recordEvent(db, kind: .fetch, settlementID: record.settlementID, message: event,
                                       detail: .object([("account", .string(record.accountLabel)), ("reportId", .string(record.reportID)),
                                                        ("outcome", .string(record.outcome.rawValue))]))
             }
@@ -223,7 +220,7 @@ extension Store {
         let credentials = AmazonCredentials(clientID: row["client_id"], clientSecret: row["client_secret"], refreshToken: row["refresh_token"],
                                             region: AmazonRegion(rawValue: row["region"]) ?? .na)
         return StoredAmazonAccount(id: row["id"], label: row["label"], credentials: credentials, tenantID: row["tenant_id"],
-                                   secretSetAt: date(row["secret_set_at"]) ?? Date(), createdAt: date(row["created_at"]) ?? Date(),
+                                   secretSetAt: date(row["secret_set_at"]) ?? .distantPast, createdAt: date(row["created_at"]) ?? .distantPast,
                                    lastFetchAt: date(row["last_fetch_at"]))
     }
 
@@ -231,7 +228,7 @@ extension Store {
         AmazonReportRecord(reportID: row["report_id"], documentID: row["document_id"], accountID: row["account_id"], accountLabel: row["account_label"],
                            tenantID: row["tenant_id"], settlementID: row["settlement_id"],
                            outcome: FetchOutcome(rawValue: row["outcome"]) ?? .failed, message: row["message"],
-                           createdTime: date(row["created_time"]), fetchedAt: date(row["fetched_at"]) ?? Date())
+                           createdTime: date(row["created_time"]), fetchedAt: date(row["fetched_at"]) ?? .distantPast)
     }
 
     static func isoText(_ date: Date) -> String {

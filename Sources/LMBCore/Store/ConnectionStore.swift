@@ -21,28 +21,28 @@ extension Store {
         }
     }
 
-    /// The connection a command uses: `--tenant NAME|ID`, else the default one.
-    public func connection(tenant: String?) throws -> StoredConnection {
+    /// The connection stored under a tenant id or name, else the default one.
+    public func storedConnection(tenant: String?) throws -> StoredConnection {
         let all = try connections()
-        guard !all.isEmpty else { throw XeroFailure(.notConnected, "no Xero organisation is connected; run: lmb connect") }
+        guard !all.isEmpty else { throw StoreError.empty("Xero organisation") }
         guard let tenant else { return all.first { $0.isDefault } ?? all[0] }
         if let match = all.first(where: { $0.tenantID == tenant || $0.tenantName.caseInsensitiveCompare(tenant) == .orderedSame }) { return match }
-        throw XeroFailure(.config, "no connected organisation is named or has the id '\(tenant)'; connected: \(all.map { "\($0.tenantName) (\($0.tenantID))" }.joined(separator: ", "))")
+        throw StoreError.unknown(what: "connected organisation", key: tenant, known: all.map { "\($0.tenantName) (\($0.tenantID))" })
     }
 
     /// Saves a new credential and its connections; the first organisation ever connected becomes the default.
     @discardableResult
-    public func saveConnection(kind: StoredCredential.Kind, clientID: String, tokens: TokenSet, now: Date,
+    /// `user`: who authorised, as the caller read it from the token (the store never reads tokens).
+    public func saveConnection(kind: StoredCredential.Kind, clientID: String, tokens: TokenSet, user: AuthorisingUser, now: Date,
                                tenants: [(id: String, name: String, type: String?, connectionID: String?)]) throws -> Int64 {
         try dbQueue.write { db in
-            let claims = JWTClaims.decode(tokens.accessToken)
-            let scopes = tokens.scope ?? JWTClaims.scopes(tokens.accessToken).joined(separator: " ")
+            let scopes = user.scopes.joined(separator: " ")
             try db.execute(sql: """
                 INSERT INTO credential (kind, client_id, xero_user_id, auth_event_id, scopes, access_token, access_expires_at,
                     refresh_token, refresh_issued_at, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)
-                """, arguments: [kind.rawValue, clientID, claims["xero_userid"] as? String, claims["authentication_event_id"] as? String,
+                """, arguments: [kind.rawValue, clientID, user.userID, user.authEventID,
                                  scopes, tokens.accessToken, now.timeIntervalSince1970 + Double(tokens.expiresIn),
-                                 tokens.refreshToken, tokens.refreshToken == nil ? nil : now.timeIntervalSince1970, Store.now(), Store.now()])
+                                 tokens.refreshToken, tokens.refreshToken == nil ? nil : now.timeIntervalSince1970, self.now(), self.now()])
             let credentialID = db.lastInsertedRowID
             let hasDefault = (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM xero_connection WHERE is_default = 1") ?? 0) > 0
             for (i, t) in tenants.enumerated() {
@@ -51,13 +51,13 @@ extension Store {
                 try db.execute(sql: """
                     INSERT INTO xero_connection (tenant_id, tenant_name, tenant_type, connection_id, credential_id, is_default, connected_at)
                     VALUES (?,?,?,?,?,?,?)
-                    """, arguments: [t.id, t.name, t.type, t.connectionID, credentialID, wasDefault || (!hasDefault && i == 0), Store.now()])
+                    """, arguments: [t.id, t.name, t.type, t.connectionID, credentialID, wasDefault || (!hasDefault && i == 0), self.now()])
             }
             try Store.pruneCredentials(db)
-            try Store.recordEvent(db, kind: "connect", settlementID: nil,
+            try self.recordEvent(db, kind: .connect, settlementID: nil,
                                   message: "connected to \(tenants.map(\.name).joined(separator: ", ")) (\(kind.rawValue))",
                                   detail: .object([("tenants", .array(tenants.map { .string($0.id) })), ("scopes", .string(scopes)),
-                                                   ("xero_userid", .optional(claims["xero_userid"] as? String))]))
+                                                   ("xero_userid", .optional(user.userID))]))
             return credentialID
         }
     }
@@ -80,6 +80,19 @@ extension Store {
     public func setDefault(tenantID: String) throws {
         try dbQueue.write { db in
             try db.execute(sql: "UPDATE xero_connection SET is_default = (tenant_id = ?)", arguments: [tenantID])
+        }
+    }
+
+    /// Who authorised a credential, and with which scopes.
+    public struct AuthorisingUser: Sendable, Equatable {
+        public var userID: String?
+        public var authEventID: String?
+        public var scopes: [String]
+
+        public init(userID: String?, authEventID: String?, scopes: [String]) {
+            self.userID = userID
+            self.authEventID = authEventID
+            self.scopes = scopes
         }
     }
 

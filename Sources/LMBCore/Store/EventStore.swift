@@ -12,19 +12,20 @@ extension Store {
         public var detail: String?
     }
 
-    static func now() -> String {
+    /// The store's clock, as every row's timestamp is written.
+    public func now() -> String {
         let f = ISO8601DateFormatter()
         f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return f.string(from: Date())
+        return f.string(from: clock.now)
     }
 
-    static func recordEvent(_ db: Database, kind: String, settlementID: String?, message: String, detail: JSON? = nil) throws {
+    func recordEvent(_ db: Database, kind: EventKind, settlementID: String?, message: String, detail: JSON? = nil) throws {
         try db.execute(sql: "INSERT INTO event (at, kind, settlement_id, message, detail) VALUES (?, ?, ?, ?, ?)",
-                       arguments: [now(), kind, settlementID, message, detail?.rendered(pretty: false)])
+                       arguments: [now(), kind.rawValue, settlementID, message, detail?.rendered(pretty: false)])
     }
 
-    public func recordEvent(kind: String, settlementID: String? = nil, message: String, detail: JSON? = nil) throws {
-        try dbQueue.write { db in try Store.recordEvent(db, kind: kind, settlementID: settlementID, message: message, detail: detail) }
+    public func recordEvent(kind: EventKind, settlementID: String? = nil, message: String, detail: JSON? = nil) throws {
+        try dbQueue.write { db in try self.recordEvent(db, kind: kind, settlementID: settlementID, message: message, detail: detail) }
     }
 
     public func events(settlementID: String? = nil) throws -> [Event] {

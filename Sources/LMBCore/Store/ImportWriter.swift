@@ -30,7 +30,7 @@ extension Store {
     /// Runs one import inside one write transaction: every row, the settlement and its event, or nothing.
     /// The importer drives the parser and hands the writer what to store; the store never parses.
     public func importing<T>(_ body: (ImportWriter) throws -> T) throws -> T {
-        try dbQueue.write { db in try body(ImportWriter(db: db)) }
+        try dbQueue.write { db in try body(ImportWriter(db: db, store: self)) }
     }
 }
 
@@ -42,7 +42,13 @@ public final class ImportWriter {
     private var lastLine = -1
     private var seq = 0
 
-    init(db: Database) { self.db = db }
+    /// For the history and the timestamps, which use the store's clock.
+    let store: Store
+
+    init(db: Database, store: Store) {
+        self.db = db
+        self.store = store
+    }
 
     /// The content hash stored for a settlement id, or nil when it is new.
     public func storedHash(of id: String) throws -> String? {
@@ -112,7 +118,7 @@ public final class ImportWriter {
             VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
             """, arguments: [h.id, h.format.rawValue, p.marketplace, h.currency, h.startDate.description, h.endDate.description,
                              h.depositDate.description, h.totalMinor, p.rowCount, p.contentHash, sourceFile, p.encoding,
-                             p.decimalMark, p.dateOrder, Store.now()])
+                             p.decimalMark, p.dateOrder, store.now()])
         let g = try db.makeStatement(sql: """
             INSERT INTO settlement_group (settlement_id, transaction_type, amount_type, amount_description, month, amount_minor, row_count)
             VALUES (?,?,?,?,?,?,?)
@@ -121,7 +127,7 @@ public final class ImportWriter {
             try g.execute(arguments: [h.id, group.transactionType, group.amountType, group.amountDescription, group.month,
                                       group.amountMinor, group.count])
         }
-        try Store.recordEvent(db, kind: replacing ? "reimport" : "import", settlementID: h.id, message: event,
+        try store.recordEvent(db, kind: replacing ? .reimport : .import, settlementID: h.id, message: event,
                               detail: .object([("hash", .string(p.contentHash)), ("rows", .int(p.rowCount))]))
     }
 

@@ -7,7 +7,7 @@ public struct LMBHome: Sendable {
 
     public init(url: URL) { self.url = url }
 
-    public static func resolve(explicit: String?, environment: [String: String] = ProcessInfo.processInfo.environment) -> LMBHome {
+    public static func resolve(explicit: String?, environment: [String: String]) -> LMBHome {
         if let explicit, !explicit.isEmpty { return LMBHome(url: URL(fileURLWithPath: explicit)) }
         if let home = environment["LMB_HOME"], !home.isEmpty { return LMBHome(url: URL(fileURLWithPath: home)) }
         if let xdg = environment["XDG_DATA_HOME"], !xdg.isEmpty { return LMBHome(url: URL(fileURLWithPath: xdg).appendingPathComponent("lmb")) }
@@ -36,33 +36,4 @@ public struct LMBHome: Sendable {
             throw LMBError.config("\(path) can be read by other users (mode \(String(st.st_mode & 0o777, radix: 8))); it holds tokens and books. Fix it with: chmod 600 '\(path)'")
         }
     }
-}
-
-/// Errors of lmb's own, each with the exit code a script acts on (sysexits, as design.md lists).
-public enum LMBError: Error, CustomStringConvertible, Equatable {
-    case usage(String)
-    case data(String)
-    case notFound(String)
-    case config(String)
-    case temporary(String)
-    case io(String)
-
-    public var description: String {
-        switch self {
-        case .usage(let m), .data(let m), .notFound(let m), .config(let m), .temporary(let m), .io(let m): return m
-        }
-    }
-
-    public var exitStatus: ExitStatus {
-        switch self {
-        case .usage: return .usage
-        case .data: return .dataError
-        case .notFound: return .noInput
-        case .config: return .config
-        case .temporary: return .temporary
-        case .io: return .ioError
-        }
-    }
-
-    public var exitCode: Int32 { exitStatus.rawValue }
 }

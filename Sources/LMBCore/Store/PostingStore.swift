@@ -8,8 +8,7 @@ public struct StoredPosting: Sendable, Equatable {
     public var part: Int
     public var invoiceNumber: String
     public var type: String
-    /// "sending", "sent" or "failed".
-    public var state: String
+    public var state: PostingState
     public var body: String
     public var idempotencyKey: String?
     public var xeroInvoiceID: String?
@@ -40,7 +39,7 @@ extension Store {
                     VALUES (?,?,?,?,?,'sending',?,?)
                     ON CONFLICT(settlement_id, part) DO UPDATE SET invoice_number = excluded.invoice_number, type = excluded.type,
                         body = excluded.body, state = 'sending', idempotency_key = excluded.idempotency_key, updated_at = excluded.updated_at
-                    """, arguments: [doc.settlementID, doc.part, doc.invoiceNumber, doc.type, doc.body, doc.idempotencyKey, Store.now()])
+                    """, arguments: [doc.settlementID, doc.part, doc.invoiceNumber, doc.type, doc.body, doc.idempotencyKey, self.now()])
             }
         }
     }
@@ -59,9 +58,9 @@ extension Store {
     public func markSent(settlementID: String, part: Int, invoiceNumber: String, invoiceID: String, xeroStatus: String?, recovered: Bool) throws {
         try dbQueue.write { db in
             try db.execute(sql: "UPDATE posting SET state = 'sent', xero_invoice_id = ?, xero_status = ?, updated_at = ? WHERE settlement_id = ? AND part = ?",
-                           arguments: [invoiceID, xeroStatus, Store.now(), settlementID, part])
+                           arguments: [invoiceID, xeroStatus, self.now(), settlementID, part])
             if recovered {
-                try Store.recordEvent(db, kind: "recovered", settlementID: settlementID,
+                try self.recordEvent(db, kind: .recovered, settlementID: settlementID,
                                       message: "\(invoiceNumber) found in Xero (InvoiceID \(invoiceID)); recorded as sent without sending again")
             }
         }
@@ -71,13 +70,13 @@ extension Store {
     public func markRefused(settlementID: String, part: Int) throws {
         try dbQueue.write { db in
             try db.execute(sql: "UPDATE posting SET state = 'failed', updated_at = ? WHERE settlement_id = ? AND part = ? AND state = 'sending'",
-                           arguments: [Store.now(), settlementID, part])
+                           arguments: [self.now(), settlementID, part])
         }
     }
 
     static func posting(_ row: Row) -> StoredPosting {
         StoredPosting(settlementID: row["settlement_id"], part: row["part"], invoiceNumber: row["invoice_number"], type: row["type"],
-                      state: row["state"], body: row["body"], idempotencyKey: row["idempotency_key"], xeroInvoiceID: row["xero_invoice_id"],
+                      state: PostingState(rawValue: row["state"]) ?? .sending, body: row["body"], idempotencyKey: row["idempotency_key"], xeroInvoiceID: row["xero_invoice_id"],
                       xeroStatus: row["xero_status"])
     }
 }

@@ -20,14 +20,19 @@ public struct StoredSettlement: Sendable, Equatable {
     public var sourceFile: String
     public var importedAt: String
     public var groups: [SettlementGroup]
-    /// What each document recorded by a send became ("sending", "sent", "failed"); empty before any send.
-    public var postingStates: [PostingState]
+    /// What each document recorded by a send became; empty before any send.
+    public var postingStates: [PartState]
 }
 
 /// The state a send recorded for one part of a settlement (a month, when split).
-public struct PostingState: Sendable, Equatable {
+public struct PartState: Sendable, Equatable {
     public var part: Int
-    public var state: String
+    public var state: PostingState
+
+    public init(part: Int, state: PostingState) {
+        self.part = part
+        self.state = state
+    }
 }
 
 extension Store {
@@ -86,23 +91,8 @@ extension Store {
                             month: $0["month"], amountMinor: $0["amount_minor"], count: $0["row_count"])
         }
         let states = try Row.fetchAll(db, sql: "SELECT part, state FROM posting WHERE settlement_id = ? ORDER BY part", arguments: [id])
-            .map { PostingState(part: $0["part"], state: $0["state"]) }
+            .map { PartState(part: $0["part"], state: PostingState(rawValue: $0["state"]) ?? .sending) }
         return StoredSettlement(header: header, marketplace: row["marketplace"], rowCount: row["row_count"], contentHash: row["content_hash"],
                                 sourceFile: row["source_file"], importedAt: row["imported_at"], groups: groups, postingStates: states)
-    }
-}
-
-extension StoredSettlement {
-    /// Sent, sending and failed come from the store; otherwise the current mapping decides ready or needs-mapping.
-    /// A stored part the current booking no longer has (the mapping changed after a failed send) counts for
-    /// nothing, so no mapping change can leave a settlement in a state it cannot leave.
-    public func status(ledger: LedgerResult) -> SettlementStatus {
-        let parts = Set(ledger.postings.map(\.part))
-        let states = postingStates.filter { parts.contains($0.part) || $0.state != "failed" }.map(\.state)
-        if states.contains("sending") { return .sending }
-        if !states.isEmpty && states.allSatisfy({ $0 == "sent" }) { return .sent }
-        if ledger.needsMapping { return .needsMapping }
-        if states.contains("failed") { return .failed }
-        return .ready
     }
 }

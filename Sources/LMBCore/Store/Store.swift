@@ -7,13 +7,16 @@ public final class Store: @unchecked Sendable {
     /// Only Store/ runs SQL: everything else asks through named methods.
     let dbQueue: DatabaseQueue
     public let path: String
+    /// Every timestamp the store writes comes from here.
+    public let clock: any LMBClock
     /// The organisation's lock date and currencies by tenant, read once per process (commands book many
     /// settlements in a loop); saving new facts replaces them.
     let factsLock = NSLock()
     var factsCache: [String: OrganisationFacts?] = [:]
 
-    public init(path: String) throws {
+    public init(path: String, clock: any LMBClock = SystemClock()) throws {
         self.path = path
+        self.clock = clock
         if !FileManager.default.fileExists(atPath: path) {
             // Create it 0600 before SQLite does, so it is never readable by others, not even for a moment.
             let fd = Platform.openFile(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0o600)
@@ -34,9 +37,9 @@ public final class Store: @unchecked Sendable {
         try Store.migrator.migrate(dbQueue)
     }
 
-    public static func open(home: LMBHome) throws -> Store {
+    public static func open(home: LMBHome, clock: any LMBClock = SystemClock()) throws -> Store {
         try home.ensureExists()
-        return try Store(path: home.storePath)
+        return try Store(path: home.storePath, clock: clock)
     }
 
     static var migrator: DatabaseMigrator {

@@ -25,11 +25,11 @@ public enum FuzzHarness {
         _ = XeroErrorClassifier.classify(response)
         _ = try? JSONDecoder().decode(XeroInvoicesEnvelope.self, from: Data(body))
         _ = try? JSONDecoder().decode([XeroConnectionInfo].self, from: Data(body))
-        _ = try? TokenSet.decode(response)
+        _ = try? TokenSet.decode(response, service: .xeroIdentity, defaultLifetime: 1800)
         _ = JWTClaims.decode(String(decoding: body, as: UTF8.self))
         _ = try? JSON.parse(String(decoding: body, as: UTF8.self))
         // 3. Amazon's answers and documents: every service's classifier, gunzip (bounded), and charset decoding.
-        for service in [AmazonService.loginWithAmazon, .sellingPartnerAPI, .documentDownload] {
+        for service in [RemoteService.loginWithAmazon, .sellingPartnerAPI, .documentDownload] {
             _ = AmazonErrorClassifier.classify(response, from: service)
         }
         let charsets: [String?] = [nil, "text/plain; charset=Cp1252", "text/plain; charset=Shift_JIS", "text/plain; charset=UTF-8"]

@@ -17,9 +17,9 @@ public final class RunLock {
         let path = home.url.appendingPathComponent("\(purpose.rawValue).lock").path
         let fd = Platform.openFile(path, O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw LMBError.io("cannot open \(path): \(String(cString: strerror(errno)))") }
-        let deadline = Date().addingTimeInterval(wait)
+        let deadline = ProcessInfo.processInfo.systemUptime + wait
         while flock(fd, LOCK_EX | LOCK_NB) != 0 {
-            guard Date() < deadline else {
+            guard ProcessInfo.processInfo.systemUptime < deadline else {
                 close(fd)
                 throw LMBError.temporary("another lmb \(purpose.rawValue) is running for \(home.url.path); \(purpose.nothingDone). Try again when it has finished (cron: exit 75 means retry later)")
             }

@@ -28,24 +28,6 @@ public struct StoredCredential: Sendable, Equatable {
     public var createdAt: String
 }
 
-/// The token set a token endpoint answered.
-public struct TokenSet: Sendable {
-    public var accessToken: String
-    public var expiresIn: Int
-    public var refreshToken: String?
-    public var scope: String?
-    public var idToken: String?
-
-    public static func decode(_ r: HTTPResponse) throws -> TokenSet {
-        guard let json = (try? JSONSerialization.jsonObject(with: r.body)) as? [String: Any],
-              let access = json["access_token"] as? String else {
-            throw XeroFailure(.unavailable, "the token endpoint's answer had no access_token", status: r.status)
-        }
-        return TokenSet(accessToken: access, expiresIn: json["expires_in"] as? Int ?? 1800, refreshToken: json["refresh_token"] as? String,
-                        scope: json["scope"] as? String, idToken: json["id_token"] as? String)
-    }
-}
-
 /// Reads a JWT's claims (no signature check: lmb only reads its own tokens' expiry, user and scopes).
 public enum JWTClaims {
     public static func decode(_ token: String) -> [String: Any] {

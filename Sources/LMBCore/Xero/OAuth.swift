@@ -4,11 +4,12 @@ import Foundation
 /// credentials for a custom connection.
 public struct OAuthClient: Sendable {
     public let endpoints: XeroEndpoints
-    public let transport: any HTTPTransport
+    /// The one exchange loop (no token of its own: these calls obtain tokens).
+    public let exchange: Exchange
 
-    public init(endpoints: XeroEndpoints, transport: any HTTPTransport) {
+    public init(endpoints: XeroEndpoints, exchange: Exchange) {
         self.endpoints = endpoints
-        self.transport = transport
+        self.exchange = exchange
     }
 
     /// A PKCE verifier (64 characters of A-Z a-z 0-9 - . _ ~) and its S256 challenge.
@@ -62,13 +63,13 @@ public struct OAuthClient: Sendable {
         let items = URLComponents(url: url, resolvingAgainstBaseURL: false)?.queryItems ?? []
         func value(_ name: String) -> String? { items.first { $0.name == name }?.value }
         guard value("state") == expectedState else {
-            throw XeroFailure(.config, "the redirect's state does not match the one lmb sent; the sign-in was not lmb's (or was replayed) and is refused")
+            throw RemoteFailure.xero(.config, "the redirect's state does not match the one lmb sent; the sign-in was not lmb's (or was replayed) and is refused")
         }
         if let error = value("error") {
-            throw XeroFailure(.permissionDenied, "Xero answered \(error)\(value("error_description").map { ": \($0)" } ?? "") — consent was not given",
+            throw RemoteFailure.xero(.permissionDenied, "Xero answered \(error)\(value("error_description").map { ": \($0)" } ?? "") — consent was not given",
                               evidence: ["authorize redirect carried error=\(error)"])
         }
-        guard let code = value("code"), !code.isEmpty else { throw XeroFailure(.config, "the redirect carries no code") }
+        guard let code = value("code"), !code.isEmpty else { throw RemoteFailure.xero(.config, "the redirect carries no code") }
         return code
     }
 
@@ -76,7 +77,7 @@ public struct OAuthClient: Sendable {
         var fields = [("grant_type", "authorization_code"), ("code", code), ("redirect_uri", redirectURI)]
         var headers = [("Content-Type", "application/x-www-form-urlencoded"), ("Accept", "application/json")]
         if let verifier { fields.append(("code_verifier", verifier)) }
-        if let secret { headers.append(("Authorization", TokenManager.basic(clientID, secret))) } else { fields.append(("client_id", clientID)) }
+        if let secret { headers.append(("Authorization", FormEncoding.basic(clientID, secret))) } else { fields.append(("client_id", clientID)) }
         return try await tokenCall(fields, headers)
     }
 
@@ -84,43 +85,39 @@ public struct OAuthClient: Sendable {
         var fields = [("grant_type", "client_credentials")]
         if !scopes.isEmpty { fields.append(("scope", scopes.joined(separator: " "))) }
         return try await tokenCall(fields, [("Content-Type", "application/x-www-form-urlencoded"), ("Accept", "application/json"),
-                                            ("Authorization", TokenManager.basic(clientID, secret))])
+                                            ("Authorization", FormEncoding.basic(clientID, secret))])
     }
 
     func tokenCall(_ fields: [(String, String)], _ headers: [(String, String)]) async throws -> TokenSet {
-        let r: HTTPResponse
-        do {
-            r = try await transport.send(HTTPRequest(method: "POST", url: endpoints.token, headers: headers, body: Data(TokenManager.form(fields).utf8)))
-        } catch let e as TransportError { throw XeroErrorClassifier.classify(e) }
-        if let failure = XeroErrorClassifier.classify(r) { throw failure }
-        return try TokenSet.decode(r)
+        let r = try await call(.xeroIdentity, "token request", HTTPRequest(method: "POST", url: endpoints.token, headers: headers,
+                                                                            body: Data(FormEncoding.encode(fields).utf8)))
+        return try TokenSet.decode(r, service: .xeroIdentity, defaultLifetime: 1800)
     }
 
     public func connections(accessToken: String) async throws -> [XeroConnectionInfo] {
-        let r: HTTPResponse
-        do {
-            r = try await transport.send(HTTPRequest(method: "GET", url: endpoints.connections,
-                                                     headers: [("Authorization", "Bearer \(accessToken)"), ("Accept", "application/json")]))
-        } catch let e as TransportError { throw XeroErrorClassifier.classify(e) }
-        if let failure = XeroErrorClassifier.classify(r) { throw failure }
-        return try JSONDecoder().decode([XeroConnectionInfo].self, from: r.body)
+        let r = try await call(.xero, "GET connections", HTTPRequest(method: "GET", url: endpoints.connections,
+                                                                      headers: [("Authorization", "Bearer \(accessToken)"), ("Accept", "application/json")]))
+        return try r.decoded([XeroConnectionInfo].self, service: .xero, operation: "GET connections", requestID: r.header("xero-correlation-id"))
+    }
+
+    /// One call through the exchange loop, classified by Xero's rules.
+    func call(_ service: RemoteService, _ operation: String, _ request: HTTPRequest) async throws -> HTTPResponse {
+        try await exchange.perform(service: service, operation: operation, tokens: nil,
+                                   classify: { XeroErrorClassifier.classify($0, service: service) }, request: { _ in request })
     }
 
     /// Revokes a refresh token (which ends every connection it authorised).
     public func revoke(refreshToken: String, clientID: String, secret: String?) async throws {
         var fields = [("token", refreshToken)]
         var headers = [("Content-Type", "application/x-www-form-urlencoded")]
-        if let secret { headers.append(("Authorization", TokenManager.basic(clientID, secret))) } else { fields.append(("client_id", clientID)) }
-        let r: HTTPResponse
-        do {
-            r = try await transport.send(HTTPRequest(method: "POST", url: endpoints.revocation, headers: headers, body: Data(TokenManager.form(fields).utf8)))
-        } catch let e as TransportError { throw XeroErrorClassifier.classify(e) }
-        if let failure = XeroErrorClassifier.classify(r) { throw failure }
+        if let secret { headers.append(("Authorization", FormEncoding.basic(clientID, secret))) } else { fields.append(("client_id", clientID)) }
+        _ = try await call(.xeroIdentity, "token revocation", HTTPRequest(method: "POST", url: endpoints.revocation, headers: headers,
+                                                                           body: Data(FormEncoding.encode(fields).utf8)))
     }
 }
 
 /// Waits on 127.0.0.1 for the browser's redirect back from Xero, answers it with a short page, and hands over the URL.
-public final class RedirectListener: @unchecked Sendable {
+public final class RedirectListener: Sendable {
     public let port: UInt16
     private let fd: Int32
 
@@ -138,7 +135,7 @@ public final class RedirectListener: @unchecked Sendable {
         guard bound == 0, listen(fd, 4) == 0 else {
             let reason = String(cString: strerror(errno))
             close(fd)
-            throw XeroFailure(.config, "cannot listen on 127.0.0.1:\(port) for Xero's redirect (\(reason)); free the port or choose another with --port (it must match the redirect URI registered for the app)")
+            throw RemoteFailure.xero(.config, "cannot listen on 127.0.0.1:\(port) for Xero's redirect (\(reason)); free the port or choose another with --port (it must match the redirect URI registered for the app)")
         }
         var actual = sockaddr_in()
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
@@ -161,11 +158,11 @@ public final class RedirectListener: @unchecked Sendable {
     }
 
     static func accept(fd: Int32, port: UInt16, path: String, timeout: TimeInterval) throws -> URL {
-        let deadline = Date().addingTimeInterval(timeout)
+        let deadline = ProcessInfo.processInfo.systemUptime + timeout
         while true {
-            let left = deadline.timeIntervalSinceNow
+            let left = deadline - ProcessInfo.processInfo.systemUptime
             guard left > 0 else {
-                throw XeroFailure(.network, "no sign-in came back within \(Int(timeout)) seconds; run lmb connect again (or use --no-browser and paste the URL)")
+                throw RemoteFailure.xero(.network, "no sign-in came back within \(Int(timeout)) seconds; run lmb connect again (or use --no-browser and paste the URL)")
             }
             var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
             let ready = poll(&p, 1, Int32(min(left, 1) * 1000))

@@ -1,106 +1,91 @@
 import Foundation
 
-/// The Xero API client: every call goes through `send`, which adds the bearer token and `xero-tenant-id` in one
-/// place, renews an expired token once, waits out a short Retry-After, and classifies every refusal.
+/// The Xero API client: every call goes through the one exchange loop (`Exchange`), with the bearer token and
+/// `xero-tenant-id` added in one place, the token renewed once when Xero says it expired, a short Retry-After waited
+/// out, calls paced by Xero's minute limit, and every refusal classified. It answers; it never writes to the store.
 public actor XeroClient {
     public let connection: StoredConnection
-    public let tokens: TokenManager
-    public var maxRetryAfter: Int
+    public let tokens: OAuthTokenManager
+    public let endpoints: XeroEndpoints
+    var exchange: Exchange
     /// Calls left this minute, from the last answer's X-MinLimit-Remaining.
     public private(set) var minuteRemaining: Int?
     public private(set) var dayRemaining: Int?
     public private(set) var lastCorrelationID: String?
-    /// Called with (seconds, reason) before lmb waits, so a command can say so.
-    public var onWait: (@Sendable (Int, String) -> Void)?
+    /// Told of each wait (seconds, reason) before it starts, so a command can say so.
+    var onWait: (@Sendable (Double, String) -> Void)?
 
-    public init(connection: StoredConnection, tokens: TokenManager, maxRetryAfter: Int = 60) {
+    public init(connection: StoredConnection, tokens: OAuthTokenManager, endpoints: XeroEndpoints, exchange: Exchange) {
         self.connection = connection
         self.tokens = tokens
-        self.maxRetryAfter = maxRetryAfter
+        self.endpoints = endpoints
+        self.exchange = exchange
     }
 
-    public func setOnWait(_ f: (@Sendable (Int, String) -> Void)?) { onWait = f }
-
-    var transport: any HTTPTransport { tokens.transport }
-    var endpoints: XeroEndpoints { tokens.endpoints }
-
-    func accessToken(rejected: String? = nil) async throws -> String {
-        let tokens = self.tokens
-        let id = connection.credentialID
-        return try await withCheckedThrowingContinuation { continuation in
-            // The store's lock and the token call block: keep them off the cooperative pool.
-            DispatchQueue.global().async {
-                continuation.resume(with: Result { try tokens.accessToken(credentialID: id, rejected: rejected) })
-            }
-        }
+    public func setOnWait(_ f: (@Sendable (Double, String) -> Void)?) {
+        onWait = f
+        exchange.onWait = f
     }
 
-    /// Sends one accounting API call; throws a classified `XeroFailure` for anything but 2xx.
+    /// Sends one accounting API call; throws a classified `RemoteFailure` for anything but 2xx.
     public func send(_ method: String, _ resource: String, query: [(String, String)] = [], body: Data? = nil,
                      idempotencyKey: String? = nil) async throws -> HTTPResponse {
         var components = URLComponents(url: endpoints.accounting.appendingPathComponent(resource), resolvingAgainstBaseURL: false)
         if !query.isEmpty { components?.queryItems = query.map { URLQueryItem(name: $0.0, value: $0.1) } }
         guard let url = components?.url else {
-            throw XeroFailure(.config, "cannot build a URL for \(resource) from \(endpoints.accounting.absoluteString)")
+            throw RemoteFailure.xero(.config, "cannot build a URL for \(resource) from \(endpoints.accounting.absoluteString)")
         }
-        return try await authorised(method: method, url: url, body: body, idempotencyKey: idempotencyKey, tenantHeader: true)
+        return try await authorised(method: method, url: url, operation: "\(method) \(resource)", body: body,
+                                    idempotencyKey: idempotencyKey, tenantHeader: true)
     }
 
-    /// GET /connections with this connection's token.
+    /// GET /connections with this connection's token. A garbled answer is `unexpected_answer`, never an empty list.
     public func connections() async throws -> [XeroConnectionInfo] {
-        let r = try await authorised(method: "GET", url: endpoints.connections, body: nil, idempotencyKey: nil, tenantHeader: false)
-        return (try? JSONDecoder().decode([XeroConnectionInfo].self, from: r.body)) ?? []
+        let r = try await authorised(method: "GET", url: endpoints.connections, operation: "GET connections", body: nil, idempotencyKey: nil,
+                                     tenantHeader: false)
+        return try r.decoded([XeroConnectionInfo].self, service: .xero, operation: "GET connections", requestID: r.header("xero-correlation-id"))
     }
 
     /// DELETE /connections/{id}: takes the connection id, not the tenant id.
     public func deleteConnection(_ id: String) async throws {
-        _ = try await authorised(method: "DELETE", url: endpoints.connections.appendingPathComponent(id), body: nil,
-                                 idempotencyKey: nil, tenantHeader: false)
+        _ = try await authorised(method: "DELETE", url: endpoints.connections.appendingPathComponent(id), operation: "DELETE connections",
+                                 body: nil, idempotencyKey: nil, tenantHeader: false)
     }
 
-    func authorised(method: String, url: URL, body: Data?, idempotencyKey: String?, tenantHeader: Bool) async throws -> HTTPResponse {
-        var token = try await accessToken()
-        var renewed = false
-        var waits = 0
-        while true {
-            let response = try await once(method: method, url: url, token: token, body: body, idempotencyKey: idempotencyKey,
-                                          tenantHeader: tenantHeader)
-            guard let failure = XeroErrorClassifier.classify(response) else { return response }
-            switch failure.classification {
-            case .tokenExpired where !renewed:
-                renewed = true
-                token = try await accessToken(rejected: token)
-                continue
-            case .rateLimited:
-                let wait = failure.retryAfter ?? 60
-                guard wait <= maxRetryAfter, waits < 3 else {
-                    throw failure.adding(evidence: "Retry-After \(wait)s is longer than lmb waits (\(maxRetryAfter)s); try again later")
-                }
-                waits += 1
-                onWait?(wait, "Xero's rate limit (\(response.header("x-rate-limit-problem") ?? "minute"))")
-                try await Task.sleep(nanoseconds: UInt64(wait) * 1_000_000_000)
-                continue
-            case .staleConnection, .permissionDenied:
-                throw tenantHeader ? await explainForbidden(failure, token: token) : failure
-            default:
-                throw failure
-            }
+    func authorised(method: String, url: URL, operation: String, body: Data?, idempotencyKey: String?, tenantHeader: Bool) async throws -> HTTPResponse {
+        let tenantID = connection.tenantID
+        do {
+            return try await exchange.perform(
+                service: .xero, operation: operation, tokens: tokens,
+                classify: { XeroErrorClassifier.classify($0) },
+                pace: { try await self.paceForMinuteLimit() },
+                observe: { await self.note($0) },
+                request: { token in Self.request(method: method, url: url, token: token, tenantID: tenantHeader ? tenantID : nil,
+                                                 body: body, idempotencyKey: idempotencyKey) })
+        } catch let failure as RemoteFailure where tenantHeader && [.staleConnection, .permissionDenied].contains(failure.classification) {
+            throw await explainForbidden(failure)
         }
     }
 
     /// The one place a request gets its bearer token and `xero-tenant-id`.
-    func once(method: String, url: URL, token: String, body: Data? = nil, idempotencyKey: String? = nil,
-              tenantHeader: Bool) async throws -> HTTPResponse {
-        var headers: [(String, String)] = [("Authorization", "Bearer \(token)"), ("Accept", "application/json")]
-        if tenantHeader { headers.append(("xero-tenant-id", connection.tenantID)) }
+    static func request(method: String, url: URL, token: String?, tenantID: String?, body: Data? = nil, idempotencyKey: String? = nil) -> HTTPRequest {
+        var headers: [(String, String)] = [("Accept", "application/json")]
+        if let token { headers.insert(("Authorization", "Bearer \(token)"), at: 0) }
+        if let tenantID { headers.append(("xero-tenant-id", tenantID)) }
         if body != nil { headers.append(("Content-Type", "application/json")) }
         if let idempotencyKey { headers.append(("Idempotency-Key", idempotencyKey)) }
+        return HTTPRequest(method: method, url: url, headers: headers, body: body)
+    }
+
+    /// One request outside the loop (no renewal, no waits): the look-ups that explain a 403.
+    func once(method: String, url: URL, token: String, tenantHeader: Bool) async throws -> HTTPResponse {
         do {
-            let response = try await transport.send(HTTPRequest(method: method, url: url, headers: headers, body: body))
+            let response = try await exchange.transport.send(Self.request(method: method, url: url, token: token,
+                                                                          tenantID: tenantHeader ? connection.tenantID : nil))
             note(response)
             return response
         } catch let error as TransportError {
-            throw XeroErrorClassifier.classify(error)
+            throw RemoteFailure.transport(error, service: .xero, operation: "\(method) \(url.lastPathComponent)")
         }
     }
 
@@ -110,16 +95,28 @@ public actor XeroClient {
         if let c = r.header("xero-correlation-id") { lastCorrelationID = c }
     }
 
+    /// Xero allows 60 calls a minute per organisation: with fewer than two left, wait for the next minute (by the
+    /// clock the exchange waits on) instead of collecting a 429.
+    func paceForMinuteLimit() async throws {
+        guard let remaining = minuteRemaining, remaining < 2 else { return }
+        let seconds = 61 - Double(Int(exchange.clock.now.timeIntervalSince1970) % 60)
+        onWait?(seconds, "Xero allows \(remaining) more call(s) this minute")
+        try await exchange.clock.sleep(seconds: seconds)
+        minuteRemaining = nil
+    }
+
     /// After a 403, tell a user without permission from a stale connection: is the tenant still in /connections,
     /// and what role does the connected user hold?
-    func explainForbidden(_ failure: XeroFailure, token: String) async -> XeroFailure {
+    func explainForbidden(_ failure: RemoteFailure) async -> RemoteFailure {
         var result = failure
-        guard failure.status == 403 else { return failure }
+        guard failure.status == 403, let token = try? await tokens.accessToken() else { return failure }
         let listed: Bool?
         do {
             let r = try await once(method: "GET", url: endpoints.connections, token: token, tenantHeader: false)
-            let list = (try? JSONDecoder().decode([XeroConnectionInfo].self, from: r.body))
-            listed = r.status == 200 ? (list?.contains { $0.tenantId == connection.tenantID } ?? false) : nil
+            // Only a readable list can show the tenant missing: a garbled or partial answer proves nothing.
+            let list = r.status == 200 ? try? JSONDecoder().decode([XeroConnectionInfo].self, from: r.body) : nil
+            listed = list.map { $0.contains { $0.tenantId == connection.tenantID } }
+            if list == nil { result.evidence.append("GET /connections answered HTTP \(r.status) without a readable list: whether the app is still connected is unknown") }
         } catch {
             listed = nil
         }
@@ -153,27 +150,28 @@ public actor XeroClient {
 
     public func organisation() async throws -> XeroOrganisation {
         let r = try await send("GET", "Organisation")
-        guard let o = try JSONDecoder().decode(XeroOrganisationsEnvelope.self, from: r.body).Organisations.first else {
-            throw XeroFailure(.unavailable, "Xero returned no organisation")
+        guard let o = try decode(XeroOrganisationsEnvelope.self, r, "GET Organisation").Organisations.first else {
+            throw RemoteFailure.unexpectedAnswer(r, service: .xero, operation: "GET Organisation", expected: "an organisation",
+                                                 requestID: r.header("xero-correlation-id"))
         }
         return o
     }
 
     public func users() async throws -> [XeroUser] {
-        try JSONDecoder().decode(XeroUsersEnvelope.self, from: try await send("GET", "Users").body).Users
+        try decode(XeroUsersEnvelope.self, try await send("GET", "Users"), "GET Users").Users
     }
 
     public func accounts() async throws -> [XeroAccount] {
-        try JSONDecoder().decode(XeroAccountsEnvelope.self, from: try await send("GET", "Accounts").body).Accounts
+        try decode(XeroAccountsEnvelope.self, try await send("GET", "Accounts"), "GET Accounts").Accounts
     }
 
     public func taxRates() async throws -> [XeroTaxRate] {
-        try JSONDecoder().decode(XeroTaxRatesEnvelope.self, from: try await send("GET", "TaxRates").body).TaxRates
+        try decode(XeroTaxRatesEnvelope.self, try await send("GET", "TaxRates"), "GET TaxRates").TaxRates
     }
 
     /// The currencies enabled in the organisation (the base currency among them).
     public func currencies() async throws -> [String] {
-        try JSONDecoder().decode(XeroCurrenciesEnvelope.self, from: try await send("GET", "Currencies").body).Currencies.map(\.Code)
+        try decode(XeroCurrenciesEnvelope.self, try await send("GET", "Currencies"), "GET Currencies").Currencies.map(\.Code)
     }
 
     /// The organisation's lock date and currencies, as lmb books by them. The caller keeps them (the client
@@ -187,20 +185,24 @@ public actor XeroClient {
 
     public func invoices(numbers: [String]) async throws -> [XeroInvoice] {
         let r = try await send("GET", "Invoices", query: [("InvoiceNumbers", numbers.joined(separator: ",")), ("summaryOnly", "true")])
-        return try JSONDecoder().decode(XeroInvoicesEnvelope.self, from: r.body).Invoices
+        return try decode(XeroInvoicesEnvelope.self, r, "GET Invoices").Invoices
     }
 
     public func invoices(reference: String) async throws -> [XeroInvoice] {
         let escaped = reference.replacingOccurrences(of: "\"", with: "\\\"")
         let r = try await send("GET", "Invoices", query: [("where", "Reference==\"\(escaped)\"")])
-        return try JSONDecoder().decode(XeroInvoicesEnvelope.self, from: r.body).Invoices
+        return try decode(XeroInvoicesEnvelope.self, r, "GET Invoices").Invoices
     }
 
     /// PUT /Invoices: creates a batch. Elements with errors come back with `HasErrors` when summarizeErrors=false.
     public func putInvoices(_ body: Data, idempotencyKey: String, summarizeErrors: Bool = true) async throws -> [XeroInvoice] {
         let r = try await send("PUT", "Invoices", query: summarizeErrors ? [] : [("summarizeErrors", "false")], body: body,
                                idempotencyKey: idempotencyKey)
-        return try JSONDecoder().decode(XeroInvoicesEnvelope.self, from: r.body).Invoices
+        return try decode(XeroInvoicesEnvelope.self, r, "PUT Invoices").Invoices
+    }
+
+    /// An answer's body as `T`, or `unexpected_answer` (never a raw decoding error).
+    func decode<T: Decodable>(_ type: T.Type, _ r: HTTPResponse, _ operation: String) throws -> T {
+        try r.decoded(T.self, service: .xero, operation: operation, requestID: r.header("xero-correlation-id"))
     }
 }
-

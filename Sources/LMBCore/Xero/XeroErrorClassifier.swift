@@ -2,15 +2,18 @@ import Foundation
 
 /// The one place Xero's answers become classified failures. Evidence says what the verdict rests on.
 public enum XeroErrorClassifier {
-    /// nil for a 2xx answer.
-    public static func classify(_ r: HTTPResponse) -> XeroFailure? {
+    /// nil for a 2xx answer. `service`: the accounting API (and /connections), or the identity server's token endpoint.
+    public static func classify(_ r: HTTPResponse, service: RemoteService = .xero) -> RemoteFailure? {
         guard !(200..<300).contains(r.status) else { return nil }
         let json = (try? JSONSerialization.jsonObject(with: r.body)) as? [String: Any]
         let correlation = r.header("xero-correlation-id")
         let message = extractMessage(r, json)
-        func failure(_ c: XeroClassification, _ evidence: String, retryAfter: Int? = nil, validation: [String] = []) -> XeroFailure {
-            XeroFailure(c, message, status: r.status, correlationID: correlation, retryAfter: retryAfter,
-                        validationErrors: validation, evidence: [evidence])
+        func failure(_ c: Classification, _ evidence: String, retryAfter: Double? = nil, validation: [String] = []) -> RemoteFailure {
+            var f = RemoteFailure(c, message, service: service, code: json?["Type"] as? String ?? json?["error"] as? String,
+                                  status: r.status, requestID: correlation, retryAfter: retryAfter,
+                                  validationErrors: validation, evidence: [evidence])
+            f.accessTokenRejected = c == .tokenExpired
+            return f
         }
         if let oauth = json?["error"] as? String {
             switch oauth {
@@ -43,11 +46,14 @@ public enum XeroErrorClassifier {
             return failure(.staleConnection, "403 \(json?["Detail"] as? String ?? "Forbidden"): the tenant is not authorised for this token")
         case 429:
             let problem = r.header("x-rate-limit-problem") ?? "unknown"
-            return failure(.rateLimited, "429 with X-Rate-Limit-Problem: \(problem)", retryAfter: Int(r.header("retry-after") ?? ""))
+            return failure(.rateLimited, "429 with X-Rate-Limit-Problem: \(problem)", retryAfter: r.retryAfterSeconds)
         case 503 where message.localizedCaseInsensitiveContains("offline") && message.localizedCaseInsensitiveContains("organisation"):
             return failure(.organisationOffline, "503 \"\(message)\"")
+        case 404 where json == nil:
+            // Xero's own 404s carry a JSON problem; a bare one means no API at this address.
+            return failure(.config, "HTTP 404 without Xero's error body: nothing at the address lmb used; a wrong LMB_XERO_BASE_URL, or an endpoint Xero no longer serves")
         case 404:
-            return failure(.notFound, "HTTP 404: nothing at the address lmb used; a wrong LMB_XERO_BASE_URL, or an endpoint Xero no longer serves")
+            return failure(.notFound, "HTTP 404 \(json?["Title"] as? String ?? ""): Xero holds no such resource")
         case 413:
             return failure(.tooLarge, "HTTP 413: Xero accepts request bodies up to 3.5 MB")
         case 500, 502, 503, 504:
@@ -57,13 +63,6 @@ public enum XeroErrorClassifier {
         default:
             // 405, 406, 409, 415, 422, 501 and anything undocumented: the same request would fail the same way.
             return failure(.requestRejected, "HTTP \(r.status): a status Xero's accounting API does not answer to a well-formed request; sending it again unchanged will not help")
-        }
-    }
-
-    public static func classify(_ error: TransportError) -> XeroFailure {
-        switch error {
-        case .insecureURL: return XeroFailure(.config, error.description, evidence: ["the URL is not https and not loopback"])
-        default: return XeroFailure(.network, error.description, evidence: ["no HTTP answer: \(error)"])
         }
     }
 

@@ -1,11 +1,45 @@
-/// What to do about an Amazon failure, as numbered steps a seller or bookkeeper can follow; the same steps for
-/// `lmb fetch`, `lmb sync` and `lmb diagnose`.
-public enum AmazonRunbook {
+/// Amazon's words for each cause, and what to do about an Amazon failure as numbered steps a seller or bookkeeper can
+/// follow; the same steps for `lmb fetch`, `lmb sync` and `lmb diagnose`.
+public enum AmazonVoice: ProviderVoice {
+    public static let requestIDName = "request id"
+
+    public static func plainWords(_ classification: Classification) -> String {
+        switch classification {
+        case .ok: return "ok"
+        case .staleConnection: return "Amazon no longer accepts lmb's authorisation (refresh token) for this selling account"
+        case .config: return "Amazon does not accept lmb's app credentials or settings"
+        case .permissionDenied: return "the Amazon app or user lacks the Finance and Accounting role that settlement reports need"
+        case .tokenExpired: return "Amazon refused the access token as expired even after lmb renewed it"
+        case .insufficientScope: return "the Amazon app lacks a role lmb needs"
+        case .rateLimited: return "Amazon's request limit for this operation was reached"
+        case .organisationOffline, .unavailable: return "Amazon is unavailable or answered with a server error"
+        case .network: return "Amazon could not be reached"
+        case .notConnected: return "no Amazon selling account is connected to lmb"
+        case .requestRejected, .validationFailed, .tooLarge: return "Amazon refused lmb's request as invalid"
+        case .notFound: return "Amazon has no such report or document (reports are kept for 90 days)"
+        case .documentUnreadable: return "the downloaded report document could not be decompressed or decoded"
+        case .unexpectedAnswer: return "Amazon answered in a way lmb does not understand"
+        }
+    }
+
+    public static func runbook(for failure: RemoteFailure, _ context: Runbook.Context) -> Runbook {
+        let fix: String?
+        switch failure.classification {
+        case .staleConnection, .tokenExpired, .permissionDenied, .insufficientScope, .notConnected: fix = "lmb amazon connect"
+        case .config where failure.code == "invalid_client": fix = "lmb amazon secret"
+        case .rateLimited, .unavailable, .organisationOffline, .network, .documentUnreadable: fix = "lmb fetch"
+        default: fix = nil
+        }
+        return Runbook(steps: steps(for: failure), fix: fix)
+    }
+
     static let again = "Run `lmb fetch` again."
     static let developApps = "In Seller Central (signed in as the account's primary user), open Apps and Services → Develop Apps."
 
-    public static func steps(for failure: AmazonFailure) -> [String] {
+    static func steps(for failure: RemoteFailure) -> [String] {
         switch failure.classification {
+        case .ok:
+            return []
         case .staleConnection:
             return reauthorise(reason: "Amazon no longer accepts the refresh token lmb holds: the app's authorisation was revoked, was never granted for this region, or belongs to another app.")
         case .tokenExpired:
@@ -25,7 +59,7 @@ public enum AmazonRunbook {
             let wait = failure.retryAfter.map { "\(Int($0.rounded(.up))) seconds" } ?? "a few minutes"
             return ["Amazon's limit for this call was reached (getReportDocument allows about one call a minute after a burst of 15; getReports one every 45 seconds after 10). Wait \(wait).",
                     "Nothing was half-imported: run `lmb fetch` again later, or let cron retry (exit code 75 means: retry later)."]
-        case .unavailable:
+        case .unavailable, .organisationOffline:
             return ["Amazon answered with a server error or is briefly unavailable.",
                     "Run `lmb fetch` again later, or let cron retry (exit code 75). Quote the request id if you contact Amazon."]
         case .network:
@@ -35,7 +69,7 @@ public enum AmazonRunbook {
                     "Click Authorize app and copy the refresh token it shows; note the app's LWA client id and client secret (View under LWA credentials).",
                     "Run `lmb amazon connect` with the client id, client secret, refresh token and region (na, eu or fe).",
                     again]
-        case .requestRefused:
+        case .requestRejected, .validationFailed, .tooLarge, .insufficientScope:
             return ["Amazon refused a request lmb made: \(failure.message). This is most likely a bug in lmb, or a setting lmb passed on unchanged.",
                     "Run `lmb diagnose --bundle FILE` and send that file to lmb's maintainers with the request id \(failure.requestID ?? "shown above")."]
         case .notFound:
@@ -63,7 +97,7 @@ public enum AmazonRunbook {
         ]
     }
 
-    static func configSteps(_ failure: AmazonFailure) -> [String] {
+    static func configSteps(_ failure: RemoteFailure) -> [String] {
         switch failure.code {
         case "invalid_client":
             return ["Amazon does not accept the app's client secret: it expires 180 days after it was made (Amazon warns 90 days ahead), or someone rotated it.",

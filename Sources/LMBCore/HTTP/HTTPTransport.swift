@@ -70,7 +70,7 @@ extension URL {
     }
 
     /// https anywhere, http only on loopback.
-    public var isAllowedForXero: Bool {
+    public var isHTTPSOrLoopback: Bool {
         let s = scheme?.lowercased()
         return s == "https" || (s == "http" && isLoopback)
     }

@@ -16,7 +16,7 @@ public struct TracingTransport: HTTPTransport {
     }
 
     public func send(_ request: HTTPRequest) async throws -> HTTPResponse {
-        let start = Date()
+        let start = ProcessInfo.processInfo.systemUptime
         do {
             let response = try await inner.send(request)
             trace(request, response, since: start)
@@ -28,7 +28,7 @@ public struct TracingTransport: HTTPTransport {
     }
 
     public func sendBlocking(_ request: HTTPRequest) throws -> HTTPResponse {
-        let start = Date()
+        let start = ProcessInfo.processInfo.systemUptime
         do {
             let response = try inner.sendBlocking(request)
             trace(request, response, since: start)
@@ -51,12 +51,12 @@ public struct TracingTransport: HTTPTransport {
                                "x-daylimit-remaining", "x-appminlimit-remaining", "x-rate-limit-problem", "retry-after",
                                "x-amzn-ratelimit-limit"]
 
-    func line(_ request: HTTPRequest, since start: Date) -> String {
-        let ms = Int(Date().timeIntervalSince(start) * 1000)
+    func line(_ request: HTTPRequest, since start: Double) -> String {
+        let ms = Int((ProcessInfo.processInfo.systemUptime - start) * 1000)
         return "lmb: http \(request.method) \(request.url.host ?? "?")\(request.url.path) \(ms) ms"
     }
 
-    func trace(_ request: HTTPRequest, _ response: HTTPResponse, since start: Date) {
+    func trace(_ request: HTTPRequest, _ response: HTTPResponse, since start: Double) {
         var text = line(request, since: start) + " → \(response.status)"
         for name in Self.headersShown { if let v = response.header(name) { text += " \(name)=\(v)" } }
         write(text)
@@ -68,7 +68,7 @@ public struct TracingTransport: HTTPTransport {
         }
     }
 
-    func trace(_ request: HTTPRequest, failure: any Error, since start: Date) {
+    func trace(_ request: HTTPRequest, failure: any Error, since start: Double) {
         write(line(request, since: start) + " → no answer: \(failure)")
     }
 }

@@ -1,7 +1,45 @@
-/// What to do about a failure, as numbered steps a bookkeeper can follow. The same steps for `lmb send` and
-/// `lmb diagnose`.
-public enum Runbook {
-    public static func steps(for failure: XeroFailure, settlementID: String? = nil, mapping: Mapping? = nil) -> [String] {
+/// Xero's words for each cause, and what to do about a Xero failure as numbered steps a bookkeeper can follow.
+public enum XeroVoice: ProviderVoice {
+    public static let requestIDName = "Xero-Correlation-Id"
+
+    public static func plainWords(_ classification: Classification) -> String {
+        switch classification {
+        case .ok: return "ok"
+        case .permissionDenied: return "the connected Xero user is not permitted to do this"
+        case .staleConnection: return "the connection to Xero is stale and must be made again"
+        case .tokenExpired: return "the access token expired and could not be renewed"
+        case .insufficientScope: return "the connection lacks a permission (scope) lmb needs"
+        case .rateLimited: return "Xero's rate limit was reached"
+        case .organisationOffline: return "the Xero organisation is offline"
+        case .unavailable: return "Xero is unavailable"
+        case .validationFailed: return "Xero refused the document"
+        case .network: return "Xero could not be reached"
+        case .notConnected: return "lmb is not connected to Xero"
+        case .config: return "lmb's configuration is incomplete"
+        case .notFound: return "Xero has no such resource"
+        case .tooLarge: return "the request is larger than Xero accepts"
+        case .requestRejected: return "Xero rejected the form of lmb's request"
+        case .documentUnreadable: return "a document from Xero could not be read"
+        case .unexpectedAnswer: return "Xero answered in a way lmb does not understand"
+        }
+    }
+
+    public static func endsWithSupportLine(_ classification: Classification) -> Bool {
+        [.permissionDenied, .staleConnection, .tokenExpired, .insufficientScope].contains(classification)
+    }
+
+    public static func runbook(for failure: RemoteFailure, _ context: Runbook.Context) -> Runbook {
+        let steps = steps(for: failure, settlementID: context.settlementID, mapping: context.mapping)
+        switch failure.classification {
+        case .permissionDenied, .staleConnection, .tokenExpired, .notConnected:
+            return Runbook(steps: steps, fix: failure.classification == .notConnected ? "lmb connect" : "lmb reconnect")
+        case .insufficientScope: return Runbook(steps: steps, fix: "lmb reconnect --scopes granular")
+        case .ok: return Runbook(steps: [], check: nil)
+        default: return Runbook(steps: steps, fix: nil)
+        }
+    }
+
+    static func steps(for failure: RemoteFailure, settlementID: String? = nil, mapping: Mapping? = nil) -> [String] {
         let again = "Run `lmb send \(settlementID ?? "<settlement-id>")` again."
         switch failure.classification {
         case .ok:
@@ -13,7 +51,7 @@ public enum Runbook {
                     "Run `lmb reconnect --scopes granular` (or `--scopes broad` for an older app) and accept every permission Xero asks for.",
                     again]
         case .rateLimited:
-            let wait = failure.retryAfter.map { "\($0) seconds" } ?? "a minute"
+            let wait = failure.retryAfter.map { "\(Int($0.rounded(.up))) seconds" } ?? "a minute"
             return ["Xero's limit was reached (60 calls a minute, 5,000 a day per organisation; fewer on some plans). Wait \(wait) (Retry-After).",
                     "Nothing was half-sent: run `lmb send --all` again later, or let cron retry (exit code 75 means: retry later)."]
         case .organisationOffline:
@@ -29,8 +67,12 @@ public enum Runbook {
             return ["Run `lmb connect --client-id <your app's client id>` and sign in as a Xero user with the Standard or Adviser role.", again]
         case .config:
             return ["Fix the configuration named above (lmb's config.json, LMB_XERO_* environment variables, or the client_secret file).", again]
+        case .unexpectedAnswer, .documentUnreadable:
+            return ["Xero answered with something lmb does not understand: \(failure.message). Anything whose answer was unreadable is looked up in Xero before it is sent again.",
+                    "If LMB_XERO_BASE_URL is set, check that it points at lmb's sandbox; otherwise run `lmb diagnose --bundle FILE` and send the file to lmb's maintainers.",
+                    again]
         case .notFound:
-            return ["Xero answered 404 at the address lmb used. Unless you point lmb at the sandbox, unset LMB_XERO_BASE_URL and remove xero_base_url from config.json.",
+            return ["Xero has no such resource at the address lmb used at the address lmb used. Unless you point lmb at the sandbox, unset LMB_XERO_BASE_URL and remove xero_base_url from config.json.",
                     "Run `lmb diagnose`; if it passes and this persists, Xero has changed its API: update lmb.", again]
         case .tooLarge:
             return ["The document is larger than Xero accepts in one request (3.5 MB). Group lines by category (remove \"grouping\": \"sku\" from mapping.json), which keeps a settlement to a few dozen lines.",
@@ -54,8 +96,6 @@ public enum Runbook {
             "Run `lmb send \(settlementID ?? "<settlement-id>")` again.",
         ]
     }
-
-    public static let stillFailing = "When it still fails: run `lmb diagnose --bundle FILE` and send that file to support (it holds the settlement id, the exact error and the events that led to it)."
 
     /// The catalogue's validation failures, each with its cause and fix in lmb's words.
     static func validationFix(_ message: String, mapping: Mapping?) -> [String] {

@@ -43,7 +43,7 @@ public struct CurlTransport: HTTPTransport {
     }
 
     public func sendBlocking(_ request: HTTPRequest) throws -> HTTPResponse {
-        guard request.url.isAllowedForXero else { throw TransportError.insecureURL(request.url.absoluteString) }
+        guard request.url.isHTTPSOrLoopback else { throw TransportError.insecureURL(request.url.absoluteString) }
         guard let handle = curl_easy_init() else { throw TransportError.other("libcurl could not start a request") }
         defer { curl_easy_cleanup(handle) }
         let sink = Sink()
