@@ -74,7 +74,25 @@ public struct Diagnoser: Sendable {
     /// Xero's side, then Amazon's.
     public func run() async -> DiagnosisReport {
         let xero = await runXero()
-        return DiagnosisReport(checks: xero.checks + (await amazonChecks()))
+        return DiagnosisReport(checks: xero.checks + (await channelChecks()))
+    }
+
+    /// Each connected channel's own checks, in the order a fetch meets them.
+    func channelChecks() async -> [DiagnosticCheck] {
+        let config: LMBConfig
+        do {
+            config = try LMBConfig.load(home: home, environment: environment)
+        } catch {
+            return [.warn("amazon_credentials", "not checked: the store or configuration could not be read (see above)")]
+        }
+        let channels = (try? Channels.connected(store)) ?? []
+        guard !channels.isEmpty else {
+            return [.pass("amazon_credentials", "no Amazon selling account is connected: settlements come from lmb import (lmb amazon connect to fetch them)")]
+        }
+        let env = ChannelEnvironment(store: store, home: home, transport: transport, clock: clock, environment: environment, config: config)
+        var checks: [DiagnosticCheck] = []
+        for channel in channels { checks += await channel.diagnose(env, offline: offline) }
+        return checks
     }
 
     func runXero() async -> DiagnosisReport {

@@ -19,12 +19,12 @@ public struct FetchResult: Sendable {
     public var message: String
     /// The settlement as `lmb import` reports it, when one was read.
     public var settlement: ParsedSettlement?
-    public var amazonFailure: RemoteFailure?
+    public var failure: RemoteFailure?
     public var exitStatus: ExitStatus
     public var runbook: [String]
 
     public init(account: String, reportID: String?, documentID: String?, settlementID: String?, outcome: Outcome,
-                classification: String, message: String, settlement: ParsedSettlement? = nil, amazonFailure: RemoteFailure? = nil,
+                classification: String, message: String, settlement: ParsedSettlement? = nil, failure: RemoteFailure? = nil,
                 exitStatus: ExitStatus = .ok, runbook: [String] = []) {
         self.account = account
         self.reportID = reportID
@@ -34,28 +34,16 @@ public struct FetchResult: Sendable {
         self.classification = classification
         self.message = message
         self.settlement = settlement
-        self.amazonFailure = amazonFailure
+        self.failure = failure
         self.exitStatus = exitStatus
         self.runbook = runbook
     }
 
-    /// Amazon refused: for the account (no report) or for one report.
-    static func failed(_ account: StoredAmazonAccount, _ report: ReportsAPI.Report?, _ f: RemoteFailure) -> FetchResult {
-        FetchResult(account: account.label, reportID: report?.reportId, documentID: report?.reportDocumentId, settlementID: nil,
-                    outcome: .failed, classification: f.classification.rawValue, message: f.description, amazonFailure: f,
+    /// The channel refused: for the whole channel (no payout) or for one payout.
+    static func failed(_ channel: String, _ payout: ChannelPayout?, _ f: RemoteFailure) -> FetchResult {
+        FetchResult(account: channel, reportID: payout?.id, documentID: payout?.documentID, settlementID: nil,
+                    outcome: .failed, classification: f.classification.rawValue, message: f.description, failure: f,
                     exitStatus: f.exitStatus, runbook: Runbook.steps(for: f))
-    }
-
-    /// The document did not import: it does not parse or add up, or could not be written here.
-    static func refused(_ account: StoredAmazonAccount, _ report: ReportsAPI.Report, classification: String, message: String,
-                        exitStatus: ExitStatus) -> FetchResult {
-        let steps = exitStatus == .dataError ? [
-            "Amazon's report \(report.reportId) does not read as a settlement: \(message)",
-            "lmb will not download it again (`lmb amazon status` lists it).",
-            "Download it from Seller Central (Reports → Payments → All Statements) and run `lmb import FILE` to see the line at fault; if the file is right, send `lmb diagnose --bundle FILE` to lmb's maintainers.",
-        ] : ["Fix what the message names (disk space, permissions of the lmb home), then run `lmb fetch` again: nothing was recorded for this report."]
-        return FetchResult(account: account.label, reportID: report.reportId, documentID: report.reportDocumentId, settlementID: nil,
-                           outcome: .failed, classification: classification, message: message, exitStatus: exitStatus, runbook: steps)
     }
 }
 

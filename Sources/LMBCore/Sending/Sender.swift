@@ -254,7 +254,6 @@ public struct Sender: Sendable {
                 }
                 continue
             }
-            try await paceForMinuteLimit()
             do {
                 let answered = try await client.putInvoices(Self.requestBody(batch), idempotencyKey: Self.batchKey(batch), summarizeErrors: false)
                 for doc in batch {
@@ -262,8 +261,9 @@ public struct Sender: Sendable {
                     outcomes[doc.settlementID, default: []].append((doc, result))
                 }
             } catch let failure as RemoteFailure {
-                // A definite refusal (4xx) created nothing; a lost or 5xx answer may have: leave those `sending`.
-                let answered = failure.status.map { $0 < 500 } ?? false
+                // A definite refusal (4xx) created nothing; a lost, unreadable or 5xx answer may have: leave those
+                // `sending`, so the next send looks them up in Xero before posting anything again.
+                let answered = failure.classification != .unexpectedAnswer && (failure.status.map { $0 < 500 } ?? false)
                 for doc in batch {
                     if answered { try recordRefusal(doc) }
                     outcomes[doc.settlementID, default: []].append((doc, .failure(failure)))
@@ -272,13 +272,6 @@ public struct Sender: Sendable {
             }
         }
         return outcomes
-    }
-
-    func paceForMinuteLimit() async throws {
-        guard let remaining = await client.minuteRemaining, remaining < 2 else { return }
-        let seconds = 61 - Int(Date().timeIntervalSince1970) % 60
-        log("pacing: Xero allows \(remaining) more call(s) this minute; waiting \(seconds) s")
-        try await Task.sleep(nanoseconds: UInt64(seconds) * 1_000_000_000)
     }
 
     /// One element of Xero's answer: created, or refused with its validation errors. An "Invoice # must be
