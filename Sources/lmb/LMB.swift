@@ -38,8 +38,22 @@ struct GlobalOptions: ParsableArguments {
     @Flag(name: .long, help: "With --verbose: also print request and answer bodies (never those of token requests).")
     var traceBodies = false
 
-    /// The outside world for this run, built in the one place that reads it.
-    var context: CommandContext { CommandContext(global: self, environment: ProcessInfo.processInfo.environment) }
+    /// The outside world for this run, built once, in the one place that reads the process's environment, the
+    /// terminal and the clock: each command's `run()` builds it and forwards to `run(_ ctx:)`.
+    func makeContext() -> RunContext {
+        let environment = ProcessInfo.processInfo.environment
+        let verbose = self.verbose || environment["LMB_LOG"]?.lowercased() == "debug"
+        let traceBodies = self.traceBodies
+        let output = Output(json: json, quiet: quiet, stdoutIsTTY: isatty(1) == 1, stderrIsTTY: Terminal.stderrIsTTY,
+                            out: { Terminal.out($0) }, err: { Terminal.err($0) },
+                            progress: { label in Terminal.stderrIsTTY ? ProgressBar(label: label) : nil })
+        return RunContext(environment: environment, home: LMBHome.resolve(explicit: home, environment: environment), clock: SystemClock(),
+                          output: output, prompter: TerminalPrompter(environment: environment),
+                          transport: { config in
+                              let curl = config.transport()
+                              return verbose ? TracingTransport(curl, traceBodies: traceBodies, write: { Terminal.err($0) }) : curl
+                          })
+    }
 }
 
 /// Which connected Xero organisation a command works with.
@@ -48,105 +62,15 @@ struct TenantOption: ParsableArguments {
     var tenant: String?
 }
 
-/// What a command may touch of the world — environment, home, clock, output mode — as one value, so that the
-/// commands read nothing global and a test can build its own.
-struct CommandContext: Sendable {
-    let environment: [String: String]
-    let home: LMBHome
-    let json: Bool
-    let quiet: Bool
-    /// --verbose or LMB_LOG=debug: every HTTP exchange traced on stderr.
-    let verbose: Bool
-    let traceBodies: Bool
-    let now: @Sendable () -> Date
-    /// The store, opened once per run however many steps ask for it (each open checks the file's mode and runs the
-    /// migrator). Copies of the context share it.
-    private let opened = OpenedStore()
+/// Commands speak of the run's context by its old name.
+typealias CommandContext = RunContext
 
-    final class OpenedStore: @unchecked Sendable {
-        private let lock = NSLock()
-        private var store: Store?
-
-        func store(_ open: () throws -> Store) throws -> Store {
-            lock.lock(); defer { lock.unlock() }
-            if let store { return store }
-            let s = try open()
-            store = s
-            return s
-        }
-    }
-
-    init(global: GlobalOptions, environment: [String: String], now: @escaping @Sendable () -> Date = { Date() }) {
-        self.environment = environment
-        self.home = LMBHome.resolve(explicit: global.home, environment: environment)
-        self.json = global.json
-        self.quiet = global.quiet
-        self.verbose = global.verbose || environment["LMB_LOG"]?.lowercased() == "debug"
-        self.traceBodies = global.traceBodies
-        self.now = now
-    }
-
+extension RunContext {
+    var json: Bool { output.json }
+    var quiet: Bool { output.quiet }
     /// Text for a person: not under --json or --quiet.
-    var talks: Bool { !json && !quiet }
-
-    func mapping() throws -> Mapping { try Mapping.load(home: home.url) }
-    func store() throws -> Store { try opened.store { try Store.open(home: home) } }
-    func session() throws -> XeroSession {
-        try XeroSession(home: home, environment: environment, store: try store(), transport: traced(try config().transport()))
-    }
-    func config() throws -> LMBConfig { try LMBConfig.load(home: home, environment: environment) }
-
-    /// Amazon's hosts for a region, or LMB_AMAZON_BASE_URL (the sandbox) for every region.
-    var amazonEndpoints: @Sendable (AmazonRegion) throws -> AmazonEndpoints {
-        let environment = self.environment
-        return { try AmazonEndpoints.resolve(region: $0, environment: environment) }
-    }
-
-    /// A Reports API client for one selling account, paced by config.json's `amazon` section.
-    func amazonClient(_ credentials: AmazonCredentials) throws -> AmazonReportsClient {
-        let config = try config()
-        return AmazonReportsClient(credentials: try credentials.validated(), endpoints: try amazonEndpoints(credentials.region),
-                                   transport: try amazonTransport(config), pacing: try (config.amazon ?? AmazonSettings()).pacing())
-    }
-
-    /// The transport for Amazon: the configured one, traced under --verbose (the tracer never shows a token or secret).
-    func amazonTransport(_ config: LMBConfig) throws -> any HTTPTransport {
-        let transport = config.transport()
-        return traced(transport) ?? transport
-    }
-
-    /// The transport, wrapped so `--verbose` shows each exchange; nil when not tracing (the session's own then).
-    func traced(_ transport: any HTTPTransport) -> (any HTTPTransport)? {
-        guard verbose else { return nil }
-        return TracingTransport(transport, traceBodies: traceBodies, write: { Terminal.err($0) })
-    }
-
-    /// Tells the webhook (when configured) how an unattended run went. Never changes the exit status.
-    func notify(_ summary: RunSummary) async {
-        do {
-            guard let settings = try NotifySettings.resolve(config: try config(), environment: environment) else { return }
-            let store = try? self.store()
-            let secrets = ((try? store?.storedTokens()) ?? []) + ((try? store?.amazonSecrets()) ?? [])
-            if let problem = await Notifier(settings: settings).notify(summary, home: home.url.path, secrets: secrets) {
-                Terminal.err("lmb: note: the failure notification was not delivered: \(problem)")
-                try? store?.recordEvent(kind: "notify", message: "not delivered: \(problem)")
-            } else if settings.always || !summary.failures.isEmpty {
-                try? store?.recordEvent(kind: "notify", message: "notified \(settings.url.host ?? "the webhook") (exit \(summary.exitStatus.rawValue))")
-            }
-        } catch {
-            Terminal.err("lmb: note: no failure notification: \(error)")
-        }
-    }
-
-    /// Seconds `lmb send` waits for another send's lock (LMB_LOCK_WAIT, default 10).
-    var lockWait: TimeInterval { environment["LMB_LOCK_WAIT"].flatMap(Double.init) ?? 10 }
-    /// Documents per request (LMB_BATCH_SIZE, 1–50), for testing batching.
-    var batchSize: Int? { environment["LMB_BATCH_SIZE"].flatMap(Int.init).flatMap { (1...50).contains($0) ? $0 : nil } }
-    /// Bytes per request body (LMB_MAX_BODY_BYTES, never above Xero's 3.5 MB), for testing batching by size.
-    var maxBodyBytes: Int? { environment["LMB_MAX_BODY_BYTES"].flatMap(Int.init).map { min($0, Sender.xeroMaxBodyBytes) } }
-    var canOpenBrowser: Bool {
-        (environment["DISPLAY"] != nil || environment["WAYLAND_DISPLAY"] != nil) && environment["LMB_NO_BROWSER"] == nil
-    }
+    var talks: Bool { output.talks }
+    func session() throws -> XeroSession { try xeroSession() }
 }
 
 /// Runs a command body, turning lmb's errors into a message on stderr and the right exit code.
@@ -173,12 +97,15 @@ func runReportingAsync(_ body: () async throws -> ExitStatus) async throws {
 /// Prints an error the way a person and a script both need it, and gives its exit status.
 func report(_ error: any Error) throws -> ExitStatus {
     switch error {
-    case let error as XeroFailure:
+    case let error as RemoteFailure where error.provider == .xero:
         Terminal.error(error.description)
-        return error.classification.exitStatus
-    case let error as AmazonFailure:
-        Terminal.err(Render.amazonFailure(account: nil, report: nil, error))
         return error.exitStatus
+    case let error as RemoteFailure:
+        Terminal.err(Render.failure(error, subject: nil))
+        return error.exitStatus
+    case let error as StoreError:
+        Terminal.error(error.description)
+        return .ioError
     case let error as SettlementFileError:
         Terminal.error(error.description)
         return error.exitStatus

@@ -53,9 +53,10 @@ public struct Diagnoser: Sendable {
 
     public var environment: [String: String]
     public var clock: any LMBClock
-    public var store: Store
+    /// The store, or why it could not be opened (a diagnosis reports that as its first check).
+    public var store: Result<Store, any Error>
 
-    public init(home: LMBHome, store: Store, environment: [String: String], clock: any LMBClock, transport: any HTTPTransport,
+    public init(home: LMBHome, store: Result<Store, any Error>, environment: [String: String], clock: any LMBClock, transport: any HTTPTransport,
                 tenant: String? = nil, offline: Bool = false) {
         self.home = home
         self.store = store
@@ -80,7 +81,9 @@ public struct Diagnoser: Sendable {
     /// Each connected channel's own checks, in the order a fetch meets them.
     func channelChecks() async -> [DiagnosticCheck] {
         let config: LMBConfig
+        let store: Store
         do {
+            store = try self.store.get()
             config = try LMBConfig.load(home: home, environment: environment)
         } catch {
             return [.warn("amazon_credentials", "not checked: the store or configuration could not be read (see above)")]
@@ -122,7 +125,7 @@ public struct Diagnoser: Sendable {
     func openSession() -> Result<DiagnosisRun, DiagnosisFailure> {
         let session: XeroSession
         do {
-            session = try XeroSession(home: home, environment: environment, store: store, transport: transport, clock: clock)
+            session = try XeroSession(home: home, environment: environment, store: try store.get(), transport: transport, clock: clock)
         } catch let f as RemoteFailure {
             return .failure(DiagnosisFailure(checks: [.fail("configuration", f)]))
         } catch let e as LMBError {

@@ -36,14 +36,13 @@ extension Mapping {
 
     /// Adds a rule to the home's mapping.json (created when absent), written atomically, and says what it changed
     /// for the stored settlements. The file is unchanged when the rule is refused.
-    public static func addRule(_ rule: MappingRule, home: LMBHome) throws -> RuleAddition {
+    public static func addRule(_ rule: MappingRule, home: LMBHome, store: Store?) throws -> RuleAddition {
         let before = try homeFile(home)
         let (after, action) = try before.adding(rule)
         try home.ensureExists()
         try after.write(to: home.mappingPath)
         var addition = RuleAddition(action: action, rule: rule, file: home.mappingPath, nowReady: [], stillNeedsMapping: [], matchedIn: [])
-        guard FileManager.default.fileExists(atPath: home.storePath) else { return addition }
-        let store = try Store.open(home: home)
+        guard let store else { return addition }
         let index = after.rules.firstIndex(of: rule)
         for s in try store.allSettlements() {
             let old = try Booking(store: store, mapping: before).book(s)

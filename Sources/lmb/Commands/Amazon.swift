@@ -33,8 +33,8 @@ extension LMB {
             commandName: "connect",
             abstract: "Connect an Amazon selling account (LWA client id, client secret, refresh token; one region).",
             discussion: """
-            The client secret and the refresh token are read from \(SecretInput.amazonClientSecret) and \
-            \(SecretInput.amazonRefreshToken), else asked for without echo on a terminal — never from the command line. \
+            The client secret and the refresh token are read from \(AmazonConnectFlow.clientSecretVariable) and \
+            \(AmazonConnectFlow.refreshTokenVariable), else asked for without echo on a terminal — never from the command line. \
             lmb proves them at once (a Login with Amazon exchange, then one getReports call, which needs the Finance \
             and Accounting role) and only then stores them, in the store (mode 0600). Connecting again under the same \
             --name replaces that account's credentials and keeps what it fetched.
@@ -70,7 +70,7 @@ extension LMB {
 
         func validate() throws {
             if clientSecret != nil || refreshToken != nil {
-                throw ValidationError("lmb never takes secrets as arguments (the shell's history and ps keep them): set \(SecretInput.amazonClientSecret) and \(SecretInput.amazonRefreshToken), or let lmb ask for them on a terminal. Rotate a secret that was typed on a command line")
+                throw ValidationError("lmb never takes secrets as arguments (the shell's history and ps keep them): set \(AmazonConnectFlow.clientSecretVariable) and \(AmazonConnectFlow.refreshTokenVariable), or let lmb ask for them on a terminal. Rotate a secret that was typed on a command line")
             }
             if let name, name.isEmpty || name.contains(where: { $0.isWhitespace }) {
                 throw ValidationError("--name must be a label without spaces, such as eu-main")
@@ -80,30 +80,18 @@ extension LMB {
             }
         }
 
-        func run() async throws {
-            let ctx = global.context
+        func run() async throws { try await run(global.makeContext()) }
+
+        func run(_ ctx: RunContext) async throws {
             try await runReportingAsync {
-                let store = try ctx.store()
-                // The organisation first: a wrong --tenant is found before anything is asked of Amazon.
-                let organisation: StoredConnection?
-                if let tenant = tenantOption.tenant { organisation = try store.connection(tenant: tenant) } else { organisation = try? store.connection(tenant: nil) }
-                let credentials = try AmazonCredentials(
-                    clientID: clientID,
-                    clientSecret: SecretInput.read(SecretInput.amazonClientSecret, what: "the app's LWA client secret", environment: ctx.environment),
-                    refreshToken: SecretInput.read(SecretInput.amazonRefreshToken, what: "the refresh token (Authorize app)", environment: ctx.environment),
-                    region: region).validated()
-                let client = try ctx.amazonClient(credentials)
-                _ = try await client.tokens.accessToken()
-                let page = try await client.getReportsPage(createdSince: ctx.now().addingTimeInterval(-SettlementFetchPlan.retention), pageSize: 1)
-                let label = name ?? region.rawValue
-                let (account, created) = try store.saveAmazonAccount(label: label, credentials: credentials, tenantID: organisation?.tenantID,
-                                                                     tenantName: organisation?.tenantName, now: ctx.now())
+                let connected = try await AmazonConnectFlow(ctx: ctx).connect(clientID: clientID, region: region, name: name, tenant: tenantOption.tenant)
+                let (account, created, organisation) = (connected.account, connected.created, connected.organisation)
                 let boundTo = organisation.map { "\($0.tenantName) (tenant \($0.tenantID))" } ?? "the default Xero organisation (none is connected yet: run lmb connect)"
                 if ctx.json {
                     Terminal.out(JSON.object([
                         ("account", .string(account.label)), ("created", .bool(created)), ("region", .string(region.rawValue)),
                         ("clientId", .string(clientID)), ("tenantId", .optional(organisation?.tenantID)), ("tenantName", .optional(organisation?.tenantName)),
-                        ("reportsListable", .bool(true)), ("settlementReportsSeen", .int(page.reports.count)),
+                        ("reportsListable", .bool(true)), ("settlementReportsSeen", .int(connected.reportsSeen)),
                     ]).rendered())
                 } else if !ctx.quiet {
                     Terminal.out("""
@@ -134,14 +122,15 @@ extension LMB {
         @OptionGroup var global: GlobalOptions
         @OptionGroup var accountOption: AmazonAccountOption
 
-        func run() throws {
-            let ctx = global.context
+        func run() throws { try run(global.makeContext()) }
+
+        func run(_ ctx: RunContext) throws {
             try runReporting {
                 let store = try ctx.store()
                 let accounts = try accountOption.account.map { [try store.amazonAccount(label: $0)] } ?? store.amazonAccounts()
                 let names = Dictionary(try store.connections().map { ($0.tenantID, $0.tenantName) }) { a, _ in a }
                 let defaultName = try? store.connection(tenant: nil).tenantName
-                let now = ctx.now()
+                let now = ctx.clock.now
                 let views = try accounts.map { AmazonAccountView(account: $0, reports: try store.amazonReports(accountLabel: $0.label), now: now,
                                                                  tenantName: $0.tenantID.flatMap { names[$0] }, defaultName: defaultName) }
                 if ctx.json {
@@ -162,7 +151,7 @@ extension LMB {
             abstract: "Replace the app's LWA client secret (Amazon's 180-day rotation); refresh tokens stay valid.",
             discussion: """
             In Seller Central → Apps and Services → Develop Apps, generate a new client secret for the app (LWA \
-            credentials), then run this with it in \(SecretInput.amazonClientSecret), or type it when asked (no echo). \
+            credentials), then run this with it in \(AmazonConnectFlow.clientSecretVariable), or type it when asked (no echo). \
             lmb proves it with a Login with Amazon exchange, then stores it for every connected account of that app \
             (the same client id). Nothing else changes.
 
@@ -174,29 +163,15 @@ extension LMB {
         @OptionGroup var global: GlobalOptions
         @OptionGroup var accountOption: AmazonAccountOption
 
-        func run() async throws {
-            let ctx = global.context
+        func run() async throws { try await run(global.makeContext()) }
+
+        func run(_ ctx: RunContext) async throws {
             try await runReportingAsync {
-                let store = try ctx.store()
-                let all = try store.amazonAccounts()
-                guard !all.isEmpty else { throw AmazonFailure.notConnected() }
-                let account: StoredAmazonAccount
-                if let label = accountOption.account {
-                    account = try store.amazonAccount(label: label)
-                } else {
-                    guard Set(all.map(\.clientID)).count == 1 else {
-                        throw LMBError.usage("accounts of several Amazon apps are connected; name one account of the app with --account LABEL (\(all.map { "\($0.label): \($0.clientID)" }.joined(separator: ", ")))")
-                    }
-                    account = all[0]
-                }
-                var credentials = account.credentials
-                credentials.clientSecret = try SecretInput.read(SecretInput.amazonClientSecret, what: "the app's new LWA client secret", environment: ctx.environment)
-                _ = try await ctx.amazonClient(credentials).tokens.accessToken()
-                let labels = try store.replaceAmazonClientSecret(clientID: account.clientID, secret: credentials.clientSecret, now: ctx.now())
+                let (clientID, labels) = try await AmazonConnectFlow(ctx: ctx).replaceSecret(account: accountOption.account)
                 if ctx.json {
-                    Terminal.out(JSON.object([("clientId", .string(account.clientID)), ("accounts", .array(labels.map(JSON.string)))]).rendered())
+                    Terminal.out(JSON.object([("clientId", .string(clientID)), ("accounts", .array(labels.map(JSON.string)))]).rendered())
                 } else if !ctx.quiet {
-                    Terminal.out("Replaced the client secret of app \(account.clientID) for \(labels.joined(separator: ", ")); Login with Amazon accepted it. Its 180 days start today.")
+                    Terminal.out("Replaced the client secret of app \(clientID) for \(labels.joined(separator: ", ")); Login with Amazon accepted it. Its 180 days start today.")
                 }
                 return .ok
             }
@@ -218,8 +193,9 @@ extension LMB {
         @OptionGroup var global: GlobalOptions
         @OptionGroup var accountOption: AmazonAccountOption
 
-        func run() throws {
-            let ctx = global.context
+        func run() throws { try run(global.makeContext()) }
+
+        func run(_ ctx: RunContext) throws {
             try runReporting {
                 let store = try ctx.store()
                 let account = try store.amazonAccount(label: accountOption.account)

@@ -39,12 +39,9 @@ struct ConnectOptions: ParsableArguments {
         if timeout <= 0 { throw ValidationError("--timeout must be a positive number of seconds") }
     }
 
-    func scopeList(config: LMBConfig) -> [String] {
-        let chosen = scopes ?? config.scopes ?? "broad"
-        if let set = ScopeSet(rawValue: chosen) { return set.scopes }
-        var list = chosen.split(separator: " ").map(String.init)
-        if !list.contains("offline_access") && !clientCredentials { list.insert("offline_access", at: 0) }
-        return list
+    var request: XeroConnectRequest {
+        XeroConnectRequest(clientID: clientID, flow: clientCredentials ? .clientCredentials : (webApp ? .webApp : .pkce), tenant: tenant,
+                           port: port, noBrowser: noBrowser, scopes: scopes, timeout: TimeInterval(timeout))
     }
 }
 
@@ -63,9 +60,11 @@ extension LMB {
         @OptionGroup var global: GlobalOptions
         @OptionGroup var options: ConnectOptions
 
-        func run() async throws {
+        func run() async throws { try await run(global.makeContext()) }
+
+        func run(_ ctx: RunContext) async throws {
             try await runReportingAsync {
-                try await performConnect(global: global, options: options)
+                printConnected(try await ConnectFlow(ctx: ctx).connect(options.request), ctx)
                 return .ok
             }
         }
@@ -79,9 +78,18 @@ extension LMB {
         @OptionGroup var tenantOption: TenantOption
         var tenant: String? { tenantOption.tenant }
 
-        func run() async throws {
+        func run() async throws { try await run(global.makeContext()) }
+
+        func run(_ ctx: RunContext) async throws {
             try await runReportingAsync {
-                try await performDisconnect(global: global, tenant: tenant)
+                let done = try await ConnectFlow(ctx: ctx).disconnect(tenant: tenant)
+                for n in done.notes { Terminal.err("note: \(n)") }
+                if ctx.json {
+                    Terminal.out(JSON.object([("disconnected", .string(done.tenantID)), ("tenantName", .string(done.tenantName)),
+                                              ("notes", .array(done.notes.map(JSON.string)))]).rendered())
+                } else if !ctx.quiet {
+                    Terminal.out("Disconnected from \(done.tenantName).")
+                }
                 return .ok
             }
         }
@@ -94,150 +102,23 @@ extension LMB {
         @OptionGroup var global: GlobalOptions
         @OptionGroup var options: ConnectOptions
 
-        func run() async throws {
+        func run() async throws { try await run(global.makeContext()) }
+
+        func run(_ ctx: RunContext) async throws {
             try await runReportingAsync {
-                let session = try global.context.session()
-                if (try? session.store.connection(tenant: options.tenant)) != nil {
-                    do { try await performDisconnect(global: global, tenant: options.tenant) } catch let f as XeroFailure {
-                        Terminal.err("note: the old connection could not be removed cleanly (\(f.message)); continuing")
-                        if let c = try? session.store.connection(tenant: options.tenant) { try session.store.removeConnection(tenantID: c.tenantID) }
-                    }
-                }
-                try await performConnect(global: global, options: options)
-                try session.store.recordEvent(kind: "reconnect", message: "reconnected")
+                printConnected(try await ConnectFlow(ctx: ctx).reconnect(options.request), ctx)
                 return .ok
             }
         }
     }
 }
 
-func performConnect(global: GlobalOptions, options: ConnectOptions) async throws {
-    let ctx = global.context
-    let home = ctx.home
-    var session = try ctx.session()
-    var config = session.config
-    if let id = options.clientID, id != config.clientID {
-        config.clientID = id
-        try config.save(home: home)
-        session = try ctx.session()
-    }
-    guard let clientID = options.clientID ?? config.clientID else {
-        throw XeroFailure(.config, "no client id: pass --client-id (from your app at developer.xero.com) or set LMB_XERO_CLIENT_ID")
-    }
-    let scopes = options.scopeList(config: config)
-    let oauth = session.oauth
-    let tokens: TokenSet
-    let kind: StoredCredential.Kind
-    if options.clientCredentials {
-        guard let secret = session.clientSecret else {
-            throw XeroFailure(.config, "a custom connection needs the client secret: set LMB_XERO_CLIENT_SECRET or write it to \(home.url.path)/client_secret (mode 0600)")
-        }
-        tokens = try await oauth.clientCredentials(clientID: clientID, secret: secret, scopes: scopes.filter { $0 != "offline_access" && $0 != "openid" && $0 != "profile" && $0 != "email" })
-        kind = .clientCredentials
-    } else {
-        let secret = options.webApp ? session.clientSecret : nil
-        if options.webApp && secret == nil {
-            throw XeroFailure(.config, "the web-app flow needs the client secret: set LMB_XERO_CLIENT_SECRET or write it to \(home.url.path)/client_secret (mode 0600)")
-        }
-        let pkce = options.webApp ? nil : OAuthClient.pkce()
-        let state = OAuthClient.randomState()
-        let port = options.port ?? config.redirectPort.map { UInt16($0) } ?? 5555
-        let listener = options.noBrowser ? nil : try RedirectListener(port: port)
-        let redirectURI = "http://127.0.0.1:\(listener?.port ?? port)/callback"
-        let url = oauth.authorizeURL(clientID: clientID, redirectURI: redirectURI, scopes: scopes, state: state, challenge: pkce?.challenge)
-        Terminal.err("Sign in to Xero as a user with the Standard or Adviser role, and allow access:\n  \(url.absoluteString)")
-        let redirected: URL
-        if let listener {
-            Browser.open(url, context: ctx)
-            Terminal.err("Waiting for Xero's redirect on \(redirectURI) (up to \(options.timeout) s)…")
-            redirected = try await listener.waitForRedirect(path: "/callback", timeout: TimeInterval(options.timeout))
-        } else {
-            Terminal.err("Then paste the address your browser was sent to (it starts with \(redirectURI)):")
-            guard let line = readLine(strippingNewline: true), let pasted = URL(string: line.trimmingCharacters(in: .whitespaces)) else {
-                throw XeroFailure(.config, "no redirected address was pasted")
-            }
-            redirected = pasted
-        }
-        let code = try OAuthClient.code(fromRedirect: redirected, expectedState: state)
-        tokens = try await oauth.exchange(code: code, verifier: pkce?.verifier, redirectURI: redirectURI, clientID: clientID, secret: secret)
-        kind = options.webApp ? .webApp : .pkce
-    }
-    let available = try await oauth.connections(accessToken: tokens.accessToken)
-    guard !available.isEmpty else {
-        throw XeroFailure(.permissionDenied, "the sign-in granted no organisation; choose one on Xero's consent page (the user needs the Standard or Adviser role)")
-    }
-    let chosen = try chooseTenant(available, requested: options.tenant)
-    let session2 = session
-    try session2.store.saveConnection(kind: kind, clientID: clientID, tokens: tokens, now: Date(),
-                                      tenants: [(chosen.tenantId, chosen.tenantName ?? chosen.tenantId, chosen.tenantType, chosen.id)])
-    if global.json {
-        Terminal.out(JSON.object([("tenantId", .string(chosen.tenantId)), ("tenantName", .optional(chosen.tenantName)),
-                                  ("connectionId", .string(chosen.id)), ("scopes", .string(tokens.scope ?? scopes.joined(separator: " ")))]).rendered())
-    } else if !global.quiet {
-        Terminal.out("Connected to \(chosen.tenantName ?? chosen.tenantId) (tenant \(chosen.tenantId)).")
-    }
-}
-
-func chooseTenant(_ available: [XeroConnectionInfo], requested: String?) throws -> XeroConnectionInfo {
-    if let requested {
-        if let match = available.first(where: { $0.tenantId == requested || ($0.tenantName ?? "").caseInsensitiveCompare(requested) == .orderedSame }) {
-            return match
-        }
-        throw XeroFailure(.config, "the sign-in did not grant '\(requested)'; it granted: \(available.map { "\($0.tenantName ?? "?") (\($0.tenantId))" }.joined(separator: ", "))")
-    }
-    if available.count == 1 { return available[0] }
-    guard isatty(0) == 1 && isatty(2) == 1 else {
-        throw LMBError.usage("the sign-in granted several organisations; choose one with --tenant NAME|ID: \(available.map { "\($0.tenantName ?? "?") (\($0.tenantId))" }.joined(separator: ", "))")
-    }
-    for (i, c) in available.enumerated() { Terminal.err("  \(i + 1). \(c.tenantName ?? "?") (\(c.tenantId))") }
-    Terminal.err("Connect which organisation? [1-\(available.count)] ", newline: false)
-    guard let line = readLine(), let n = Int(line.trimmingCharacters(in: .whitespaces)), (1...available.count).contains(n) else {
-        throw LMBError.usage("no organisation chosen")
-    }
-    return available[n - 1]
-}
-
-func performDisconnect(global: GlobalOptions, tenant: String?) async throws {
-    let session = try global.context.session()
-    let connection = try session.store.connection(tenant: tenant)
-    let client = session.client(for: connection)
-    var notes: [String] = []
-    if let id = connection.connectionID {
-        do { try await client.deleteConnection(id) } catch let f as XeroFailure {
-            notes.append("Xero did not delete the connection (\(f.message)); remove the app under Xero → Settings → Connected apps if it is still listed")
-        }
-    }
-    let sharing = try session.store.connections().filter { $0.credentialID == connection.credentialID && $0.tenantID != connection.tenantID }
-    if sharing.isEmpty, let refresh = connection.credential.refreshToken {
-        do {
-            try await session.oauth.revoke(refreshToken: refresh, clientID: connection.credential.clientID,
-                                           secret: connection.credential.kind == .webApp ? session.clientSecret : nil)
-        } catch let f as XeroFailure { notes.append("the refresh token could not be revoked (\(f.message))") }
-    }
-    try session.store.removeConnection(tenantID: connection.tenantID)
-    try session.store.recordEvent(kind: "disconnect", message: "disconnected from \(connection.tenantName)",
-                                  detail: .object([("tenant", .string(connection.tenantID)), ("notes", .array(notes.map(JSON.string)))]))
-    for n in notes { Terminal.err("note: \(n)") }
-    if global.json {
-        Terminal.out(JSON.object([("disconnected", .string(connection.tenantID)), ("tenantName", .string(connection.tenantName)),
-                                  ("notes", .array(notes.map(JSON.string)))]).rendered())
-    } else if !global.quiet {
-        Terminal.out("Disconnected from \(connection.tenantName).")
-    }
-}
-
-enum Browser {
-    /// Opens a URL where a desktop is available; silently does nothing elsewhere (the URL is printed anyway).
-    static func open(_ url: URL, context: CommandContext) {
-        guard context.canOpenBrowser else { return }
-        for opener in ["/usr/bin/xdg-open", "/usr/bin/open"] where FileManager.default.isExecutableFile(atPath: opener) {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: opener)
-            p.arguments = [url.absoluteString]
-            p.standardOutput = FileHandle.nullDevice
-            p.standardError = FileHandle.nullDevice
-            try? p.run()
-            return
-        }
+/// What a connect prints: the organisation, in text or JSON.
+func printConnected(_ c: XeroConnected, _ ctx: RunContext) {
+    if ctx.json {
+        Terminal.out(JSON.object([("tenantId", .string(c.tenantID)), ("tenantName", .optional(c.tenantName)),
+                                  ("connectionId", .string(c.connectionID)), ("scopes", .string(c.scopes))]).rendered())
+    } else if !ctx.quiet {
+        Terminal.out("Connected to \(c.tenantName ?? c.tenantID) (tenant \(c.tenantID)).")
     }
 }

@@ -31,20 +31,21 @@ extension LMB {
         @Option(help: ArgumentHelp("Write a support bundle (JSON, tokens and secrets removed) to this file.", valueName: "file"))
         var bundle: String?
 
-        func run() async throws {
+        func run() async throws { try await run(global.makeContext()) }
+
+        func run(_ ctx: RunContext) async throws {
             try await runReportingAsync {
-                let ctx = global.context
                 let home = ctx.home
-                var diagnoser = Diagnoser(home: home, tenant: tenantOption.tenant, offline: offline,
-                                          transport: (try? ctx.config()).flatMap { ctx.traced($0.transport()) }, environment: ctx.environment)
-                diagnoser.now = ctx.now
+                let store = Result { try ctx.store() }
+                let diagnoser = Diagnoser(home: home, store: store, environment: ctx.environment, clock: ctx.clock,
+                                          transport: ctx.makeTransport((try? ctx.config()) ?? LMBConfig()), tenant: tenantOption.tenant, offline: offline)
                 let report = await diagnoser.run()
                 if let bundle {
-                    let json = try SupportBundle.make(home: home, report: report, settlementID: settlement)
+                    let json = try SupportBundle.make(store: try store.get(), home: home, environment: ctx.environment, report: report, settlementID: settlement)
                     try Store.writePrivateFile(bundle, Data((json.rendered() + "\n").utf8))
                     if !global.json && !global.quiet { Terminal.err("wrote the support bundle to \(bundle) (tokens and secrets removed)") }
                 }
-                let focus = try settlement.map { try printSettlement($0, home: home) }
+                let focus = try settlement.map { try printSettlement($0, home: home, store: try store.get()) }
                 if global.json {
                     var fields: [(String, JSON)] = [
                         ("verdict", .string(report.verdict)),
@@ -82,8 +83,7 @@ extension LMB {
 
         /// One settlement's status, last error and the events that led to it: printed, or (with --json) returned
         /// for the single JSON document on stdout.
-        func printSettlement(_ id: String, home: LMBHome) throws -> JSON {
-            let store = try Store.open(home: home)
+        func printSettlement(_ id: String, home: LMBHome, store: Store) throws -> JSON {
             guard let s = try store.settlement(id: id) else { throw LMBError.usage("no settlement \(id) was ever imported; list the imported ones with: lmb settlements") }
             let mapping = try Mapping.load(home: home.url)
             let status = try Booking(store: store, mapping: mapping).status(s)

@@ -39,52 +39,38 @@ extension LMB {
         @Flag(help: "List the reports that would be downloaded; download nothing.")
         var dryRun = false
 
-        func run() async throws {
-            let ctx = global.context
+        func run() async throws { try await run(global.makeContext()) }
+
+        func run(_ ctx: RunContext) async throws {
             try await runReportingAsync {
-                let run = FetchRun(ctx: ctx, mapping: try ctx.mapping(), account: accountOption.account, dryRun: dryRun)
-                let report = try await run.perform()
-                if ctx.json { Terminal.out(run.json(report).rendered()) } else { run.printSummary(report) }
-                await ctx.notify(FetchRun.summary(report, command: "fetch"))
+                let shown = FetchOutput(ctx: ctx, dryRun: dryRun)
+                let flow = FetchFlow(ctx: ctx, mapping: try ctx.mapping(), account: accountOption.account, dryRun: dryRun,
+                                     onResult: shown.lineHandler)
+                let report = try await flow.perform()
+                if ctx.json { Terminal.out(shown.json(report).rendered()) } else { shown.printSummary(report) }
+                await ctx.notify(FetchFlow.summary(report, command: "fetch"))
                 return report.exitStatus
             }
         }
     }
 }
 
-/// `lmb fetch`, shared with `lmb sync`: under the fetch lock, every account (or one), lines printed as they come.
-struct FetchRun {
-    let ctx: CommandContext
-    let mapping: Mapping
-    var account: String?
+/// How `lmb fetch` (and the fetch half of `lmb sync`) shows what it found.
+struct FetchOutput {
+    let ctx: RunContext
     var dryRun = false
 
-    func perform() async throws -> FetchReport {
-        let store = try ctx.store()
-        let accounts = try account.map { [try store.amazonAccount(label: $0)] } ?? store.amazonAccounts()
-        guard !accounts.isEmpty else { throw AmazonFailure.notConnected() }
-        let config = try ctx.config()
-        let settings = config.amazon ?? AmazonSettings()
-        let lock = try RunLock(home: ctx.home, purpose: .fetch, wait: ctx.lockWait)
-        defer { withExtendedLifetime(lock) {} }
-        var fetcher = Fetcher(store: store, home: ctx.home, mapping: mapping, transport: try ctx.amazonTransport(config), endpoints: ctx.amazonEndpoints)
-        fetcher.pacing = try settings.pacing()
-        fetcher.overlap = try settings.overlap()
-        fetcher.now = ctx.now
-        let talks = ctx.talks, json = ctx.json, quiet = ctx.quiet
-        fetcher.log = { line in if talks { Terminal.err(line) } }
-        let bar = ProgressBar(label: "fetching", enabled: Terminal.stderrIsTTY && talks)
-        fetcher.progress = { done, total in if total > 1 { bar.update(done, total) } }
-        fetcher.onResult = { r in bar.clear(); if !json { Self.printLine(r, quiet: quiet) } }
-        defer { bar.finish() }
-        return try await fetcher.fetch(accounts, dryRun: dryRun)
+    /// Each result printed as it comes (nothing under --json).
+    var lineHandler: @Sendable (FetchResult) -> Void {
+        let json = ctx.json, quiet = ctx.quiet
+        return { r in if !json { Self.printLine(r, quiet: quiet) } }
     }
 
     static func printLine(_ r: FetchResult, quiet: Bool) {
         switch r.outcome {
         case .failed:
-            if let f = r.amazonFailure {
-                Terminal.err(Render.amazonFailure(account: r.account, report: r.reportID, f))
+            if let f = r.failure {
+                Terminal.err(Render.failure(f, subject: Render.subject(channel: r.account, payout: r.reportID)))
             } else {
                 var lines = ["lmb: error: Amazon account \(r.account), report \(r.reportID ?? "?"): [\(r.classification)] \(r.message)"]
                 for (i, step) in r.runbook.enumerated() { lines.append("  \(i + 1). \(step)") }
@@ -108,16 +94,6 @@ struct FetchRun {
         }
     }
 
-    /// The run as a failure notification tells it: each report or account that failed, with the first step of its runbook.
-    static func summary(_ report: FetchReport, command: String) -> RunSummary {
-        RunSummary(command: command, exitStatus: report.exitStatus, succeeded: report.results.filter { $0.outcome != .failed }.count,
-                   failures: report.results.filter { $0.outcome == .failed }.map { r in
-                       RunSummary.Failure(settlementID: r.settlementID, classification: r.classification,
-                                          message: "Amazon account \(r.account)\(r.reportID.map { ", report \($0)" } ?? ""): \(r.message)",
-                                          firstStep: r.runbook.first, correlationID: r.amazonFailure?.requestID)
-                   })
-    }
-
     func json(_ report: FetchReport) -> JSON {
         .object([
             ("fetched", .array(report.results.map { r in
@@ -125,7 +101,7 @@ struct FetchRun {
                     ("account", .string(r.account)), ("reportId", .optional(r.reportID)), ("documentId", .optional(r.documentID)),
                     ("settlement", .optional(r.settlementID)), ("outcome", .string(r.outcome.rawValue)),
                     ("classification", .string(r.classification)), ("message", .string(r.message)),
-                    ("requestId", .optional(r.amazonFailure?.requestID)), ("httpStatus", r.amazonFailure?.status.map { .int($0) } ?? .null),
+                    ("requestId", .optional(r.failure?.requestID)), ("httpStatus", r.failure?.status.map { .int($0) } ?? .null),
                     ("runbook", .array(r.runbook.map(JSON.string))),
                 ])
             })),

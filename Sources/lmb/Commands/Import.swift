@@ -25,8 +25,9 @@ extension LMB {
             if files.isEmpty { throw ValidationError("name at least one settlement file") }
         }
 
-        func run() throws {
-            let ctx = global.context
+        func run() throws { try run(global.makeContext()) }
+
+        func run(_ ctx: RunContext) throws {
             try runReporting {
                 let mapping = try ctx.mapping()
                 let importer = Importer(store: try ctx.store())

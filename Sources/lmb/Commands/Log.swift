@@ -28,8 +28,9 @@ extension LMB {
             if let since, CalendarDate(iso: since) == nil { throw ValidationError("--since must be a date like 2026-11-01") }
         }
 
-        func run() throws {
-            let ctx = global.context
+        func run() throws { try run(global.makeContext()) }
+
+        func run(_ ctx: RunContext) throws {
             try runReporting {
                 let store = try ctx.store()
                 if let settlement { try Sender.checkImported([settlement], store: store) }

@@ -33,9 +33,11 @@ extension LMB {
                 discussion: "--json prints the home's mapping as its file holds it (the built-in rules are not part of it).")
             @OptionGroup var global: GlobalOptions
 
-            func run() throws {
+            func run() throws { try run(global.makeContext()) }
+
+            func run(_ ctx: RunContext) throws {
                 try runReporting {
-                    let home = global.context.home
+                    let home = ctx.home
                     let mapping = try Mapping.load(home: home.url)
                     if global.json {
                         FileHandle.standardOutput.write(Data(try mapping.encoded().utf8))
@@ -69,9 +71,11 @@ extension LMB {
             @OptionGroup var global: GlobalOptions
             @Flag(help: "Overwrite an existing mapping file.") var force = false
 
-            func run() throws {
+            func run() throws { try run(global.makeContext()) }
+
+            func run(_ ctx: RunContext) throws {
                 try runReporting {
-                    let home = global.context.home
+                    let home = ctx.home
                     try home.ensureExists()
                     if FileManager.default.fileExists(atPath: home.mappingPath) && !force {
                         throw LMBError.usage("\(home.mappingPath) exists; use --force to overwrite it")
@@ -110,13 +114,15 @@ extension LMB {
                 if let problem = MappingRule.problems(in: [rule], name: { _ in "the rule" }).first { throw ValidationError(problem) }
             }
 
-            func run() throws {
+            func run() throws { try run(global.makeContext()) }
+
+            func run(_ ctx: RunContext) throws {
                 try runReporting {
                     let addition: RuleAddition
                     do {
-                        addition = try Mapping.addRule(rule, home: global.context.home)
+                        addition = try Mapping.addRule(rule, home: ctx.home, store: try ctx.existingStore())
                     } catch MappingError.invalid(let detail) {
-                        throw LMBError.usage("the rule was not added (\(global.context.home.mappingPath) is unchanged): \(detail)")
+                        throw LMBError.usage("the rule was not added (\(ctx.home.mappingPath) is unchanged): \(detail)")
                     }
                     if global.json {
                         Terminal.out(JSON.object([
@@ -146,15 +152,17 @@ extension LMB {
             @OptionGroup var global: GlobalOptions
             @Argument(help: ArgumentHelp("A settlement id, or the path of a settlement file.", valueName: "id-or-file")) var target: String
 
-            func run() throws {
+            func run() throws { try run(global.makeContext()) }
+
+            func run(_ ctx: RunContext) throws {
                 try runReporting {
-                    let home = global.context.home
+                    let home = ctx.home
                     let mapping = try Mapping.load(home: home.url)
                     let settlements: [ExplainedSettlement]
                     if InputFile.namesFile(target) {
                         settlements = try Mapping.settlements(inFile: target).map(mapping.explain)
                     } else {
-                        guard FileManager.default.fileExists(atPath: home.storePath), let s = try Store.open(home: home).settlement(id: target) else {
+                        guard let s = try ctx.existingStore()?.settlement(id: target) else {
                             throw LMBError.usage("no settlement \(target) was ever imported (and no file has that name); list the imported ones with: lmb settlements")
                         }
                         settlements = [mapping.explain(s)]
@@ -228,9 +236,11 @@ extension LMB {
                 if files.isEmpty { throw ValidationError("name at least one settlement file") }
             }
 
-            func run() throws {
+            func run() throws { try run(global.makeContext()) }
+
+            func run(_ ctx: RunContext) throws {
                 try runReporting {
-                    let mapping = try Mapping.load(home: global.context.home.url)
+                    let mapping = try Mapping.load(home: ctx.home.url)
                     var reports: [JSON] = []
                     var codes: [ExitStatus] = []
                     var combinations = 0, unmapped = 0

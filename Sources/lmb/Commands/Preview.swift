@@ -43,15 +43,17 @@ extension LMB {
             return code
         }
 
-        func run() throws {
+        func run() throws { try run(global.makeContext()) }
+
+        func run(_ ctx: RunContext) throws {
             try runReporting {
-                let home = global.context.home
+                let home = ctx.home
                 let mapping = try Mapping.load(home: home.url)
                 let header: SettlementHeader
                 let marketplace: String
                 let result: LedgerResult
                 var isFile = false
-                let store = FileManager.default.fileExists(atPath: home.storePath) ? try Store.open(home: home) : nil
+                let store = try ctx.existingStore()
                 if InputFile.namesFile(target) {
                     try InputFile.check(target)
                     if EtsyStatementParser.detect(path: target) {

@@ -61,9 +61,10 @@ extension LMB {
             return day
         }
 
-        func run() throws {
+        func run() throws { try run(global.makeContext()) }
+
+        func run(_ ctx: RunContext) throws {
             try runReporting {
-                let ctx = global.context
                 let selection = ReportSelection(id: id, since: try Self.day(since, "--since"), until: try Self.day(until, "--until"), marketplace: marketplace)
                 // Reading never creates a home or a store: no store yet is an empty report.
                 let store = FileManager.default.fileExists(atPath: ctx.home.storePath) ? try ctx.store() : nil
@@ -76,7 +77,7 @@ extension LMB {
                     FileHandle.standardOutput.write(Data(report.csv.utf8))
                     return .ok
                 }
-                let today = Self.today(ctx.now())
+                let today = Self.today(ctx.clock.now)
                 let path = out ?? "lmb-report-\(id.map(Self.fileSafe) ?? today.description).html"
                 let written = try Self.write(report.html(generatedOn: today), to: path)
                 if ctx.talks { Terminal.out(Self.summary(report, path: written)) }

@@ -47,22 +47,24 @@ extension LMB {
             if all == !ids.isEmpty { throw ValidationError("name settlement ids, or --all (not both)") }
         }
 
-        func run() async throws {
-            let ctx = global.context
+        func run() async throws { try await run(global.makeContext()) }
+
+        func run(_ ctx: RunContext) async throws {
             try await runReportingAsync {
                 let mapping = try ctx.mapping()
                 // What is local is checked before anything talks to Xero: an id never imported is a usage error.
                 if !all { try Sender.checkImported(ids, store: try ctx.store()) }
                 if dryRun { return try dryRunBodies(ctx, mapping: mapping) }
-                let run = SendRun(ctx: ctx, mapping: mapping, all: all, ids: ids, status: status, tenant: tenant)
+                let run = SendFlow(ctx: ctx, mapping: mapping, all: all, ids: ids, status: status.rawValue.uppercased(), tenant: tenant)
+                let shown = SendOutput(ctx: ctx, mapping: mapping)
                 guard let results = try await run.perform() else {
                     if ctx.json { Terminal.out(JSON.object([("results", .array([]))]).rendered()) }
                     else if !ctx.quiet { Terminal.out("Nothing to send: every settlement is sent, or needs mapping (see lmb settlements).") }
                     return .ok
                 }
-                if ctx.json { Terminal.out(run.json(results).rendered()) } else { run.printText(results) }
+                if ctx.json { Terminal.out(shown.json(results).rendered()) } else { shown.printText(results) }
                 let status = ExitStatus.worst(results.map(\.exitStatus))
-                await ctx.notify(SendRun.summary(results, status: status, mapping: mapping))
+                await ctx.notify(SendFlow.summary(results, status: status, mapping: mapping))
                 return status
             }
         }
@@ -82,7 +84,7 @@ extension LMB {
                     continue
                 }
                 if s.status(ledger: result) == .sent { if !ctx.quiet { Terminal.err("skipped \(s.header.id): already sent") }; continue }
-                Render.warnBookedToOther(settlementID: s.header.id, result, currency: s.header.currencyInfo, quiet: ctx.quiet)
+                if let warning = result.bookedToOtherWarning(settlementID: s.header.id, currency: s.header.currencyInfo), !ctx.quiet { Terminal.err(warning) }
                 bodies.append(contentsOf: result.postings.map { $0.xeroInvoice(status: self.status.rawValue.uppercased()) })
             }
             Terminal.out(JSON.object([("Invoices", .array(bodies))]).rendered())
@@ -91,77 +93,10 @@ extension LMB {
     }
 }
 
-/// `lmb send` without --dry-run, shared with `lmb sync`: under the send lock, each settlement to its organisation
-/// (SendRouting), one Sender and one Xero client per organisation.
-struct SendRun {
-    let ctx: CommandContext
+/// How `lmb send` (and the send half of `lmb sync`) shows its results.
+struct SendOutput {
+    let ctx: RunContext
     let mapping: Mapping
-    var all: Bool
-    var ids: [String]
-    var status: DocumentStatus
-    var tenant: String?
-
-    /// The results in the order the settlements were asked for; nil when `--all` found nothing to send.
-    func perform() async throws -> [SendResult]? {
-        let lock = try RunLock(home: ctx.home, purpose: .send, wait: ctx.lockWait)
-        defer { withExtendedLifetime(lock) {} }
-        let session = try ctx.session()
-        let targets = all ? try Sender.readySettlements(store: session.store, mapping: mapping) : ids
-        let routes = try SendRouting.routes(targets, store: session.store, tenant: tenant, explicit: !all)
-        if targets.isEmpty && routes.isEmpty { return nil }
-        let booking = Booking(store: session.store, mapping: mapping)
-        for s in try targets.compactMap({ try session.store.settlement(id: $0) }) {
-            Render.warnBookedToOther(settlementID: s.header.id, try booking.book(s), currency: s.header.currencyInfo, quiet: ctx.quiet)
-        }
-        var byID: [String: SendResult] = [:]
-        var extra: [SendResult] = []
-        for route in routes {
-            for r in try await send(route, session: session) {
-                if targets.contains(r.settlementID) { byID[r.settlementID] = r } else { extra.append(r) }
-            }
-        }
-        return targets.compactMap { byID[$0] } + extra
-    }
-
-    func send(_ route: SendRoute, session: XeroSession) async throws -> [SendResult] {
-        let connection: StoredConnection
-        switch route.connection {
-        case .failure(let f):
-            return route.settlementIDs.map {
-                SendResult(settlementID: $0, outcome: .failed, classification: f.classification, message: f.message, invoiceIDs: [], invoiceNumbers: [], failure: f)
-            }
-        case .success(let c): connection = c
-        }
-        let client = session.client(for: connection)
-        let talks = ctx.talks
-        await client.setOnWait { seconds, reason in if talks { Terminal.err("waiting \(seconds) s for \(reason)") } }
-        var sender = Sender(session: session, client: client, mapping: mapping)
-        sender.status = status.rawValue.uppercased()
-        sender.recoveryScope = route.recoveryScope
-        if let size = ctx.batchSize { sender.batchSize = size }
-        if let bytes = ctx.maxBodyBytes { sender.maxBodyBytes = bytes }
-        sender.log = { line in if talks { Terminal.err(line) } }
-        let bar = ProgressBar(label: "sending", enabled: Terminal.stderrIsTTY && talks)
-        sender.progress = { done, total in if total > 1 { bar.update(done, total) } }
-        let results = try await sender.send(route.settlementIDs)
-        bar.finish()
-        return results.map { r in
-            var r = r
-            r.tenantID = connection.tenantID
-            return r
-        }
-    }
-
-    /// The run as a failure notification tells it.
-    static func summary(_ results: [SendResult], status: ExitStatus, mapping: Mapping) -> RunSummary {
-        RunSummary(command: "send", exitStatus: status, succeeded: results.filter { $0.outcome != .failed }.count,
-                   failures: results.compactMap { r in
-                       guard r.outcome == .failed, let f = r.failure else { return nil }
-                       return RunSummary.Failure(settlementID: r.settlementID, classification: f.classification.rawValue, message: f.message,
-                                                 firstStep: Runbook.steps(for: f, settlementID: r.settlementID, mapping: mapping).first,
-                                                 correlationID: f.correlationID)
-                   })
-    }
 
     func json(_ results: [SendResult]) -> JSON {
         let names = Dictionary(((try? ctx.store().connections()) ?? []).map { ($0.tenantID, $0.tenantName) }) { a, _ in a }
@@ -171,7 +106,7 @@ struct SendRun {
                 ("classification", .string(r.classification.rawValue)), ("message", .string(r.message)),
                 ("invoiceIds", .array(r.invoiceIDs.map(JSON.string))), ("invoiceNumbers", .array(r.invoiceNumbers.map(JSON.string))),
                 ("tenantId", .optional(r.tenantID)), ("tenantName", .optional(r.tenantID.flatMap { names[$0] })),
-                ("correlationId", .optional(r.failure?.correlationID)), ("httpStatus", r.failure?.status.map { .int($0) } ?? .null),
+                ("correlationId", .optional(r.failure?.requestID)), ("httpStatus", r.failure?.status.map { .int($0) } ?? .null),
                 ("runbook", .array(r.failure.map { Runbook.steps(for: $0, settlementID: r.settlementID, mapping: mapping) }?.map(JSON.string) ?? [])),
             ])
         }))])
@@ -184,7 +119,7 @@ struct SendRun {
             case .skipped: if !ctx.quiet { Terminal.out("skipped \(r.settlementID): \(r.message)") }
             case .failed:
                 guard let f = r.failure else { continue }
-                Terminal.err(Render.failure(settlementID: r.settlementID, f, mapping: mapping))
+                Terminal.err(Render.failure(f, settlementID: r.settlementID, subject: nil, mapping: mapping))
             }
         }
     }

@@ -15,11 +15,13 @@ extension LMB {
         @Option(help: ArgumentHelp("Only settlements with this status: \(SettlementStatus.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "status"))
         var status: SettlementStatus?
 
-        func run() throws {
+        func run() throws { try run(global.makeContext()) }
+
+        func run(_ ctx: RunContext) throws {
             try runReporting {
-                let home = global.context.home
+                let home = ctx.home
                 let mapping = try Mapping.load(home: home.url)
-                let store = try Store.open(home: home)
+                let store = try ctx.store()
                 let booking = Booking(store: store, mapping: mapping)
                 var rows: [(StoredSettlement, LedgerResult, SettlementStatus)] = []
                 for s in try store.allSettlements() {

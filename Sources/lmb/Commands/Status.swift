@@ -9,11 +9,13 @@ extension LMB {
             discussion: "Reads the store only; `lmb diagnose` talks to Xero.")
         @OptionGroup var global: GlobalOptions
 
-        func run() throws {
+        func run() throws { try run(global.makeContext()) }
+
+        func run(_ ctx: RunContext) throws {
             try runReporting {
-                let store = try global.context.store()
+                let store = try ctx.store()
                 let connections = try store.connections()
-                let now = Date()
+                let now = ctx.clock.now
                 // Not connected is configuration missing (78), in text and --json alike.
                 let status: ExitStatus = connections.isEmpty ? .config : .ok
                 if global.json {

@@ -28,59 +28,51 @@ extension LMB {
         @Option(help: "The status documents are created with: draft (the default) or authorised.")
         var status: DocumentStatus = .draft
 
-        func run() async throws {
-            let ctx = global.context
+        func run() async throws { try await run(global.makeContext()) }
+
+        func run(_ ctx: RunContext) async throws {
             try await runReportingAsync {
                 let mapping = try ctx.mapping()
-                let fetch = FetchRun(ctx: ctx, mapping: mapping, account: accountOption.account)
+                let fetchShown = FetchOutput(ctx: ctx)
+                let sendShown = SendOutput(ctx: ctx, mapping: mapping)
+                let outcome = await SyncFlow(ctx: ctx, mapping: mapping, account: accountOption.account, tenant: tenantOption.tenant,
+                                             status: status.rawValue.uppercased(), onFetchResult: fetchShown.lineHandler).perform()
                 var fetchJSON: JSON
                 let fetchStatus: ExitStatus
-                var failures: [RunSummary.Failure] = []
-                var succeeded = 0
-                do {
-                    let report = try await fetch.perform()
-                    fetchJSON = fetch.json(report)
-                    if !ctx.json { fetch.printSummary(report) }
+                switch outcome.fetch {
+                case .success(let report):
+                    fetchJSON = fetchShown.json(report)
+                    if !ctx.json { fetchShown.printSummary(report) }
                     fetchStatus = report.exitStatus
-                    let summary = FetchRun.summary(report, command: "sync")
-                    failures += summary.failures
-                    succeeded += summary.succeeded
-                } catch {
-                    // Not connected to Amazon, another fetch running, …: said, and the send goes on.
+                case .failure(let error):
+                    // Not connected to Amazon, another fetch running, …: said, and the send went on.
                     fetchStatus = try report(error)
                     fetchJSON = .object([("fetched", .array([])), ("error", .string(Self.describe(error))), ("exitCode", .int(fetchStatus.rawValue))])
-                    failures.append(RunSummary.Failure(settlementID: nil, classification: "fetch", message: Self.describe(error), firstStep: nil, correlationID: nil))
                 }
-                let send = SendRun(ctx: ctx, mapping: mapping, all: true, ids: [], status: status, tenant: tenantOption.tenant)
                 var sendJSON: JSON
                 let sendStatus: ExitStatus
-                do {
-                    let results = try await send.perform() ?? []
-                    sendJSON = send.json(results)
+                switch outcome.send {
+                case .success(let results):
+                    sendJSON = sendShown.json(results)
                     if !ctx.json {
                         if results.isEmpty && !ctx.quiet { Terminal.out("Nothing to send: every settlement is sent, or needs mapping (see lmb settlements).") }
-                        send.printText(results)
+                        sendShown.printText(results)
                     }
                     sendStatus = ExitStatus.worst(results.map(\.exitStatus))
-                    let summary = SendRun.summary(results, status: sendStatus, mapping: mapping)
-                    failures += summary.failures
-                    succeeded += summary.succeeded
-                } catch {
+                case .failure(let error):
                     sendStatus = try report(error)
                     sendJSON = .object([("results", .array([])), ("error", .string(Self.describe(error))), ("exitCode", .int(sendStatus.rawValue))])
-                    failures.append(RunSummary.Failure(settlementID: nil, classification: "send", message: Self.describe(error), firstStep: nil, correlationID: nil))
                 }
                 if ctx.json { Terminal.out(JSON.object([("fetch", fetchJSON), ("send", sendJSON)]).rendered()) }
                 let status = ExitStatus.worst([fetchStatus, sendStatus])
-                await ctx.notify(RunSummary(command: "sync", exitStatus: status, succeeded: succeeded, failures: failures))
+                await ctx.notify(outcome.summary(exitStatus: status, mapping: mapping))
                 return status
             }
         }
 
         static func describe(_ error: any Error) -> String {
             switch error {
-            case let f as AmazonFailure: return f.description
-            case let f as XeroFailure: return f.description
+            case let f as RemoteFailure: return f.description
             default: return "\(error)"
             }
         }

@@ -45,34 +45,30 @@ enum Render {
         return out.joined(separator: "\n")
     }
 
-    /// One line a person reads (settlement, classification in plain words, Xero's exact message, correlation id),
-    /// then the numbered steps that fix it.
-    static func failure(settlementID: String?, _ f: XeroFailure, mapping: Mapping?) -> String {
-        var head = settlementID.map { "failed \($0): " } ?? "failed: "
-        head += "\(f.classification.plainWords) [\(f.classification.rawValue)] — Xero said: \"\(f.message)\""
+    /// One line a person reads (what failed, the cause in the provider's plain words, the service's exact message,
+    /// its status, code and request id), the evidence, then the numbered steps that fix it. `settlementID` for a
+    /// send ("failed ID: …"); `subject` otherwise ("lmb: error: Amazon account EU, report 123: …").
+    static func failure(_ f: RemoteFailure, settlementID: String? = nil, subject: String?, mapping: Mapping? = nil) -> String {
+        var head = settlementID.map { "failed \($0): " } ?? "lmb: error: \(subject.map { $0 + ": " } ?? "")"
+        head += "\(f.plainWords) [\(f.classification.rawValue)] — \(f.provider.rawValue) said: \"\(f.message)\""
         var meta: [String] = []
         if let status = f.status { meta.append("HTTP \(status)") }
-        if let c = f.correlationID { meta.append("Xero-Correlation-Id \(c)") }
+        if f.provider != .xero, let code = f.code { meta.append(code) }
+        if let id = f.requestID { meta.append("\(f.provider.voice.requestIDName) \(id)") }
         if !meta.isEmpty { head += " (\(meta.joined(separator: ", ")))" }
         var lines = [head]
+        if let details = f.details, !details.isEmpty, details != f.message { lines.append("  details: \(details)") }
         for e in f.evidence { lines.append("  evidence: \(e)") }
         let steps = Runbook.steps(for: f, settlementID: settlementID, mapping: mapping)
         for (i, step) in steps.enumerated() { lines.append("  \(i + 1). \(step)") }
-        if [.permissionDenied, .staleConnection, .tokenExpired, .insufficientScope].contains(f.classification) {
-            lines.append("  \(Runbook.stillFailing)")
-        }
+        if f.provider.voice.endsWithSupportLine(f.classification) { lines.append("  \(Runbook.stillFailing)") }
         return lines.joined(separator: "\n")
     }
 
-    /// One line (classification in plain words, Amazon's exact message, the request id), then the steps that fix it.
-    static func amazonFailure(account: String?, report: String?, _ f: AmazonFailure) -> String {
-        let what = [account.map { "Amazon account \($0)" }, report.map { "report \($0)" }].compactMap { $0 }.joined(separator: ", ")
-        var lines = ["lmb: error: \(what.isEmpty ? "" : what + ": ")\(f.classification.plainWords) [\(f.classification.rawValue)] — Amazon said: \"\(f.message)\"" +
-                     ([f.status.map { "HTTP \($0)" }, f.code, f.requestID.map { "request id \($0)" }].compactMap { $0 }.joined(separator: ", ").nonEmpty.map { " (\($0))" } ?? "")]
-        if let details = f.details, !details.isEmpty, details != f.message { lines.append("  details: \(details)") }
-        for e in f.evidence { lines.append("  evidence: \(e)") }
-        for (i, step) in AmazonRunbook.steps(for: f).enumerated() { lines.append("  \(i + 1). \(step)") }
-        return lines.joined(separator: "\n")
+    /// Who a channel's failure belongs to: "Amazon account EU, report 123".
+    static func subject(channel: String?, payout: String?) -> String? {
+        let what = [channel.map { "Amazon account \($0)" }, payout.map { "report \($0)" }].compactMap { $0 }.joined(separator: ", ")
+        return what.isEmpty ? nil : what
     }
 
     static func unmappedJSON(currency: Currency) -> (UnmappedCombination) -> JSON {

@@ -1,27 +1,8 @@
 import Foundation
 import LMBCore
 
-/// Secrets come from the environment, or from a prompt without echo on a terminal; never from the command line,
-/// where the shell's history and `ps` would keep them.
+/// The terminal without echo, for secrets typed at a prompt.
 enum SecretInput {
-    static let amazonClientSecret = "LMB_AMAZON_CLIENT_SECRET"
-    static let amazonRefreshToken = "LMB_AMAZON_REFRESH_TOKEN"
-
-    static func read(_ variable: String, what: String, environment: [String: String]) throws -> String {
-        if let value = environment[variable]?.trimmingCharacters(in: .whitespacesAndNewlines), !value.isEmpty { return value }
-        guard isatty(0) == 1 && isatty(2) == 1 else {
-            throw AmazonFailure(.config, "no \(what): set \(variable), or run lmb on a terminal to be asked for it (lmb never takes secrets as arguments)",
-                                evidence: ["\(variable) is not set and standard input is not a terminal"])
-        }
-        Terminal.err("\(what) (not shown as you type): ", newline: false)
-        let line = withoutEcho { readLine(strippingNewline: true) }
-        Terminal.err("")
-        guard let value = line?.trimmingCharacters(in: .whitespacesAndNewlines), !value.isEmpty else {
-            throw AmazonFailure(.config, "no \(what) was entered")
-        }
-        return value
-    }
-
     /// Runs `body` with the terminal's echo off, and restores it whatever happens.
     static func withoutEcho<T>(_ body: () -> T) -> T {
         var saved = termios()
@@ -31,5 +12,37 @@ enum SecretInput {
         tcsetattr(0, TCSANOW, &quiet)
         defer { tcsetattr(0, TCSANOW, &saved) }
         return body()
+    }
+}
+
+/// A person at a terminal: lines read from standard input, secrets without echo, a browser where a desktop runs.
+struct TerminalPrompter: Prompter {
+    let environment: [String: String]
+
+    var interactive: Bool { isatty(0) == 1 && isatty(2) == 1 }
+
+    func line(_ prompt: String) -> String? {
+        Terminal.err(prompt + " ", newline: false)
+        return readLine(strippingNewline: true)
+    }
+
+    func secret(_ prompt: String) -> String? {
+        Terminal.err(prompt + " ", newline: false)
+        let line = SecretInput.withoutEcho { readLine(strippingNewline: true) }
+        Terminal.err("")
+        return line
+    }
+
+    func openBrowser(_ url: URL) {
+        guard (environment["DISPLAY"] != nil || environment["WAYLAND_DISPLAY"] != nil) && environment["LMB_NO_BROWSER"] == nil else { return }
+        for opener in ["/usr/bin/xdg-open", "/usr/bin/open"] where FileManager.default.isExecutableFile(atPath: opener) {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: opener)
+            p.arguments = [url.absoluteString]
+            p.standardOutput = FileHandle.nullDevice
+            p.standardError = FileHandle.nullDevice
+            try? p.run()
+            return
+        }
     }
 }

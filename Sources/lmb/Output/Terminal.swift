@@ -30,7 +30,8 @@ enum Terminal {
 }
 
 /// A one-line progress bar on a TTY; nothing at all on a pipe.
-final class ProgressBar: @unchecked Sendable {
+final class ProgressBar: ProgressDisplay, @unchecked Sendable {
+    // @unchecked: `lastPercent` is read and written only under `lock`.
     private let label: String
     private var lastPercent = -1
     private let enabled: Bool
