@@ -5,11 +5,11 @@ import Testing
 /// One of Amazon's answers, as the facts document and the Reports API model show it, and what lmb must make of it.
 struct AmazonAnswerCase: Sendable, CustomTestStringConvertible {
     var name: String
-    var service: AmazonService
+    var service: RemoteService
     var status: Int
     var body: String
     var headers: [String: String] = [:]
-    var expected: AmazonClassification
+    var expected: Classification
     var code: String?
     var message: String?
 
@@ -35,7 +35,7 @@ struct AmazonAnswerCase: Sendable, CustomTestStringConvertible {
               body: #"{"error_description":"Not authorized for requested operation","error":"unauthorized_client"}"#, expected: .config),
         .init(name: "LWA invalid_request", service: .loginWithAmazon, status: 400,
               body: #"{"error_description":"The request is missing a required parameter : client_secret","error":"invalid_request"}"#,
-              expected: .requestRefused),
+              expected: .requestRejected),
         .init(name: "LWA server_error", service: .loginWithAmazon, status: 500,
               body: #"{"error_description":"Internal server error","error":"server_error"}"#, expected: .unavailable),
         .init(name: "LWA temporarily_unavailable", service: .loginWithAmazon, status: 503,
@@ -65,16 +65,16 @@ struct AmazonAnswerCase: Sendable, CustomTestStringConvertible {
               expected: .rateLimited, code: "QuotaExceeded", message: "You exceeded your quota for the requested resource."),
         .init(name: "SP-API 400 InvalidInput (settlement reports cannot be requested)", service: .sellingPartnerAPI, status: 400,
               body: #"{"errors":[{"code":"InvalidInput","message":"Request for report type 1118 is not allowed at this time","details":""}]}"#,
-              expected: .requestRefused, code: "InvalidInput", message: "Request for report type 1118 is not allowed at this time"),
+              expected: .requestRejected, code: "InvalidInput", message: "Request for report type 1118 is not allowed at this time"),
         .init(name: "SP-API 400 from the model's sandbox", service: .sellingPartnerAPI, status: 400,
-              body: #"{"errors":[{"code":"400","message":"Invalid input","details":"Invalid input in processing status"}]}"#, expected: .requestRefused),
+              body: #"{"errors":[{"code":"400","message":"Invalid input","details":"Invalid input in processing status"}]}"#, expected: .requestRejected),
         .init(name: "SP-API 404 NotFound", service: .sellingPartnerAPI, status: 404,
               body: #"{"errors":[{"code":"NotFound","message":"Report not found","details":""}]}"#, expected: .notFound, code: "NotFound"),
         .init(name: "SP-API 404 without Amazon's error list", service: .sellingPartnerAPI, status: 404, body: "Not Found", expected: .config),
         .init(name: "SP-API 413", service: .sellingPartnerAPI, status: 413,
-              body: #"{"errors":[{"code":"RequestEntityTooLarge","message":"The request size exceeded the maximum accepted size."}]}"#, expected: .requestRefused),
+              body: #"{"errors":[{"code":"RequestEntityTooLarge","message":"The request size exceeded the maximum accepted size."}]}"#, expected: .requestRejected),
         .init(name: "SP-API 415", service: .sellingPartnerAPI, status: 415,
-              body: #"{"errors":[{"code":"UnsupportedMediaType","message":"The request's Content-Type header is invalid."}]}"#, expected: .requestRefused),
+              body: #"{"errors":[{"code":"UnsupportedMediaType","message":"The request's Content-Type header is invalid."}]}"#, expected: .requestRejected),
         .init(name: "SP-API 500", service: .sellingPartnerAPI, status: 500,
               body: #"{"errors":[{"code":"InternalFailure","message":"We encountered an internal error. Please try again."}]}"#, expected: .unavailable),
         .init(name: "SP-API 503", service: .sellingPartnerAPI, status: 503,
@@ -89,9 +89,9 @@ struct AmazonAnswerCase: Sendable, CustomTestStringConvertible {
               body: "<Error><Code>ExpiredToken</Code><Message>The provided token has expired.</Message></Error>", expected: .unavailable),
         .init(name: "S3 403 SignatureDoesNotMatch", service: .documentDownload, status: 403,
               body: "<Error><Code>SignatureDoesNotMatch</Code><Message>The request signature we calculated does not match the signature you provided.</Message><StringToSign>AWS4-HMAC-SHA256 secretstuff</StringToSign></Error>",
-              expected: .requestRefused, code: "SignatureDoesNotMatch"),
+              expected: .requestRejected, code: "SignatureDoesNotMatch"),
         .init(name: "S3 403 AccessDenied (not expired)", service: .documentDownload, status: 403,
-              body: "<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>", expected: .requestRefused),
+              body: "<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>", expected: .requestRejected),
         .init(name: "S3 404 NoSuchKey", service: .documentDownload, status: 404,
               body: "<Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message></Error>", expected: .notFound),
         .init(name: "S3 503 SlowDown", service: .documentDownload, status: 503,
@@ -118,7 +118,7 @@ struct AmazonClassifierTests {
 
     @Test("a 2xx answer is no failure")
     func success() {
-        for service in [AmazonService.loginWithAmazon, .sellingPartnerAPI, .documentDownload] {
+        for service in [RemoteService.loginWithAmazon, .sellingPartnerAPI, .documentDownload] {
             #expect(AmazonErrorClassifier.classify(HTTPResponse(status: 200, headers: [:], body: Data()), from: service) == nil)
         }
     }
@@ -127,7 +127,7 @@ struct AmazonClassifierTests {
     func exitStatuses() throws {
         for c in AmazonAnswerCase.all {
             let failure = try #require(AmazonErrorClassifier.classify(c.response, from: c.service))
-            let temporary: Set<AmazonClassification> = [.rateLimited, .unavailable, .network]
+            let temporary: Set<Classification> = [.rateLimited, .unavailable, .network]
             #expect((failure.exitStatus == .temporary) == temporary.contains(failure.classification), "\(c.name)")
         }
         let expired = try #require(AmazonErrorClassifier.classify(AmazonFixture.json(403, AmazonFixture.tokenExpired), from: .sellingPartnerAPI))
@@ -139,37 +139,41 @@ struct AmazonClassifierTests {
         #expect(!quota.accessTokenRejected)
     }
 
-    @Test("the exit policy per classification", arguments: AmazonClassification.allCases)
-    func policy(_ c: AmazonClassification) {
+    @Test("the exit policy per classification", arguments: Classification.allCases)
+    func policy(_ c: Classification) {
         let expected: LMBCore.ExitStatus
         switch c {
-        case .staleConnection, .permissionDenied, .tokenExpired: expected = .mustAct
+        case .ok: expected = .ok
+        case .staleConnection, .permissionDenied, .tokenExpired, .insufficientScope: expected = .mustAct
         case .config, .notConnected: expected = .config
-        case .rateLimited, .unavailable, .network: expected = .temporary
-        case .requestRefused, .notFound, .documentUnreadable, .unexpectedAnswer: expected = .dataError
+        case .rateLimited, .unavailable, .network, .organisationOffline: expected = .temporary
+        case .requestRejected, .notFound, .documentUnreadable, .unexpectedAnswer, .validationFailed, .tooLarge: expected = .dataError
         }
         #expect(c.exitStatus == expected)
-        #expect(AmazonFailure(c, "m").exitCode == expected.rawValue)
-        // One sentence of plain words each.
-        #expect(!c.plainWords.isEmpty && !c.plainWords.contains(". "))
+        let failure = RemoteFailure.amazon(c, "m")
+        #expect(failure.exitCode == expected.rawValue)
+        // One sentence of plain words each, for Amazon and for Xero alike.
+        for words in [failure.plainWords, XeroVoice.plainWords(c)] {
+            #expect(!words.isEmpty && !words.contains(". "))
+        }
     }
 
     @Test("transport errors are network (75), an insecure URL configuration (78)")
     func transport() {
-        #expect(AmazonErrorClassifier.classify(.timeout("x"), from: .documentDownload).classification == .network)
-        #expect(AmazonErrorClassifier.classify(.nameResolution("x"), from: .loginWithAmazon).classification == .network)
-        #expect(AmazonErrorClassifier.classify(.connectionRefused("x"), from: .sellingPartnerAPI).exitStatus == .temporary)
-        #expect(AmazonErrorClassifier.classify(.insecureURL("http://x"), from: .sellingPartnerAPI).classification == .config)
-        #expect(AmazonFailure.notConnected(.eu).classification == .notConnected)
-        #expect(AmazonFailure.notConnected(.eu).exitStatus == .config)
+        #expect(RemoteFailure.transport(.timeout("x"), service: .documentDownload).classification == .network)
+        #expect(RemoteFailure.transport(.nameResolution("x"), service: .loginWithAmazon).classification == .network)
+        #expect(RemoteFailure.transport(.connectionRefused("x"), service: .sellingPartnerAPI).exitStatus == .temporary)
+        #expect(RemoteFailure.transport(.insecureURL("http://x"), service: .sellingPartnerAPI).classification == .config)
+        #expect(AmazonAccounts.notConnected(.eu).classification == .notConnected)
+        #expect(AmazonAccounts.notConnected(.eu).exitStatus == .config)
     }
 }
 
 @Suite("Amazon runbooks")
 struct AmazonRunbookTests {
-    @Test("every classification has numbered steps to follow", arguments: AmazonClassification.allCases)
-    func everyClassHasSteps(_ c: AmazonClassification) {
-        let steps = AmazonRunbook.steps(for: AmazonFailure(c, "Amazon's words"))
+    @Test("every classification has numbered steps to follow", arguments: Classification.allCases)
+    func everyClassHasSteps(_ c: Classification) {
+        let steps = Runbook.steps(for: RemoteFailure.amazon(c, "Amazon's words"))
         #expect(steps.count >= 2)
         #expect(steps.allSatisfy { !$0.isEmpty })
     }
@@ -177,7 +181,7 @@ struct AmazonRunbookTests {
     @Test("a stale connection is fixed by Authorize app and lmb amazon connect")
     func stale() throws {
         let failure = try #require(AmazonErrorClassifier.classify(AmazonAnswerCase.all[0].response, from: .loginWithAmazon))
-        let text = AmazonRunbook.steps(for: failure).joined(separator: "\n")
+        let text = Runbook.steps(for: failure).joined(separator: "\n")
         #expect(text.contains("Apps and Services → Develop Apps"))
         #expect(text.contains("Authorize app"))
         #expect(text.contains("lmb amazon connect"))
@@ -186,7 +190,7 @@ struct AmazonRunbookTests {
     @Test("an expired or rotated client secret is fixed by lmb amazon secret, keeping the refresh token")
     func secret() throws {
         let failure = try #require(AmazonErrorClassifier.classify(AmazonAnswerCase.all[2].response, from: .loginWithAmazon))
-        let text = AmazonRunbook.steps(for: failure).joined(separator: "\n")
+        let text = Runbook.steps(for: failure).joined(separator: "\n")
         #expect(text.contains("lmb amazon secret"))
         #expect(text.contains("180 days"))
         #expect(!text.contains("lmb amazon connect"))
@@ -194,7 +198,7 @@ struct AmazonRunbookTests {
 
     @Test("a missing role names Finance and Accounting and the re-authorisation")
     func role() {
-        let text = AmazonRunbook.steps(for: AmazonFailure(.permissionDenied, "Access to requested resource is denied.")).joined(separator: "\n")
+        let text = Runbook.steps(for: RemoteFailure.amazon(.permissionDenied, "Access to requested resource is denied.")).joined(separator: "\n")
         #expect(text.contains("Finance and Accounting"))
         #expect(text.contains("Authorize app"))
     }
@@ -203,7 +207,7 @@ struct AmazonRunbookTests {
     func missingAuthenticationToken() throws {
         let c = AmazonAnswerCase.all.first { $0.code == "MissingAuthenticationToken" }!
         let failure = try #require(AmazonErrorClassifier.classify(c.response, from: .sellingPartnerAPI))
-        let text = AmazonRunbook.steps(for: failure).joined(separator: "\n")
+        let text = Runbook.steps(for: failure).joined(separator: "\n")
         #expect(text.contains("LMB_AMAZON_BASE_URL"))
         #expect(text.contains("region"))
     }
@@ -243,7 +247,7 @@ struct AmazonSecretTests {
 
     @Test("a failure is scrubbed of the exact secrets it is given, whatever their shape")
     func explicitRedaction() {
-        let f = AmazonFailure(.config, "echo hunter2-secret and tok-123", code: "hunter2-secret", details: "tok-123", requestID: "r",
+        let f = RemoteFailure.amazon(.config, "echo hunter2-secret and tok-123", code: "hunter2-secret", details: "tok-123", requestID: "r",
                               evidence: ["sent hunter2-secret"]).redacting(["hunter2-secret", "tok-123", "abc"])
         #expect(f.message == "echo <redacted> and <redacted>")
         #expect(f.code == "<redacted>")
@@ -253,9 +257,9 @@ struct AmazonSecretTests {
     }
 
     /// Scripts a failure in which Amazon echoes every secret, and returns what lmb threw.
-    static func failures() async -> [AmazonFailure] {
+    static func failures() async -> [RemoteFailure] {
         let secrets = "\(AmazonFixture.clientSecret) \(AmazonFixture.refreshToken) Atza|LEAKED-ACCESS"
-        var out: [AmazonFailure] = []
+        var out: [RemoteFailure] = []
         func run(_ script: (AmazonFakeTransport) -> Void, _ call: (AmazonReportsClient) async throws -> Void) async {
             let t = AmazonFakeTransport()
             script(t)

@@ -39,13 +39,17 @@ final class AmazonFakeTransport: HTTPTransport, CustomReflectable, @unchecked Se
     }
 }
 
-/// A clock that never waits: sleeping moves it forward and is recorded.
-final class AmazonFakeClock: AmazonClock, @unchecked Sendable {
+/// A clock that never waits: sleeping moves it (wall time and uptime alike) forward and is recorded.
+final class AmazonFakeClock: LMBClock, @unchecked Sendable {
+    // @unchecked: `time` and `slept` are read and written only under `lock`.
     private let lock = NSLock()
     private var time: Double = 10_000
     private var slept: [Double] = []
+    /// The wall clock starts on 2026-01-15.
+    static let epoch = 1_768_435_200.0
 
-    var now: Double { lock.withLock { time } }
+    var uptime: Double { lock.withLock { time } }
+    var now: Date { Date(timeIntervalSince1970: Self.epoch + uptime) }
     var sleeps: [Double] { lock.withLock { slept } }
     func advance(_ seconds: Double) { lock.withLock { time += seconds } }
     func sleep(seconds: Double) async throws {
@@ -108,25 +112,25 @@ enum AmazonFixture {
     }
 }
 
-/// The AmazonFailure an operation threw (nil when it succeeded or threw something else).
-func amazonFailure<T>(_ body: () async throws -> T) async -> AmazonFailure? {
+/// The RemoteFailure an operation threw (nil when it succeeded or threw something else).
+func amazonFailure<T>(_ body: () async throws -> T) async -> RemoteFailure? {
     do {
         _ = try await body()
         return nil
-    } catch let failure as AmazonFailure {
+    } catch let failure as RemoteFailure {
         return failure
     } catch {
         return nil
     }
 }
 
-/// The AmazonFailure a synchronous operation threw.
-func amazonFailure(_ body: () throws -> Void) -> AmazonFailure? {
+/// The RemoteFailure a synchronous operation threw.
+func amazonFailure(_ body: () throws -> Void) -> RemoteFailure? {
     do {
         try body()
         return nil
     } catch {
-        return error as? AmazonFailure
+        return error as? RemoteFailure
     }
 }
 

@@ -6,11 +6,18 @@ import Testing
 
 @Suite("Amazon LWA tokens")
 struct AmazonLWATests {
+    /// Login with Amazon through the one token manager, its tokens in memory.
+    static func manager(_ transport: AmazonFakeTransport, clock: AmazonFakeClock) -> (OAuthTokenManager, MemoryTokenVault) {
+        let manager = LWAGrant.manager(credentials: AmazonFixture.credentials, endpoints: .amazon(.eu), transport: transport, clock: clock,
+                                       margin: AmazonPacing.default.accessTokenMargin)
+        return (manager, manager.vault as! MemoryTokenVault)
+    }
+
     @Test("the token request is a form POST of grant_type, refresh_token, client_id and client_secret to api.amazon.com")
     func formBody() async throws {
         let transport = AmazonFakeTransport()
         transport.on("/auth/o2/token", AmazonFixture.token("Atza|one"))
-        let manager = LWATokenManager(credentials: AmazonFixture.credentials, endpoints: .amazon(.eu), transport: transport, clock: AmazonFakeClock())
+        let (manager, vault) = Self.manager(transport, clock: AmazonFakeClock())
         #expect(try await manager.accessToken() == "Atza|one")
         let request = try #require(transport.requests.first)
         #expect(request.method == "POST")
@@ -29,21 +36,21 @@ struct AmazonLWATests {
         let transport = AmazonFakeTransport()
         transport.on("/auth/o2/token", AmazonFixture.token("Atza|one"), AmazonFixture.token("Atza|two"))
         let clock = AmazonFakeClock()
-        let manager = LWATokenManager(credentials: AmazonFixture.credentials, endpoints: .amazon(.eu), transport: transport, clock: clock)
+        let (manager, vault) = Self.manager(transport, clock: clock)
         #expect(try await manager.accessToken() == "Atza|one")
         clock.advance(3600 - 61)
         #expect(try await manager.accessToken() == "Atza|one")
-        #expect(await manager.refreshCount == 1)
+        #expect(vault.renewals == 1)
         clock.advance(2)   // 59 s before Amazon's expiry: inside the margin
         #expect(try await manager.accessToken() == "Atza|two")
-        #expect(await manager.refreshCount == 2)
+        #expect(vault.renewals == 2)
     }
 
     @Test("callers arriving together share one refresh")
     func oneRefreshForConcurrentCallers() async throws {
         let transport = AmazonFakeTransport()
         transport.on("/auth/o2/token", AmazonFixture.token("Atza|one"), AmazonFixture.token("Atza|two"))
-        let manager = LWATokenManager(credentials: AmazonFixture.credentials, endpoints: .amazon(.eu), transport: transport, clock: AmazonFakeClock())
+        let (manager, vault) = Self.manager(transport, clock: AmazonFakeClock())
         async let a = manager.accessToken()
         async let b = manager.accessToken()
         async let c = manager.accessToken()
@@ -56,19 +63,19 @@ struct AmazonLWATests {
     func renewOnlyTheRejectedToken() async throws {
         let transport = AmazonFakeTransport()
         transport.on("/auth/o2/token", AmazonFixture.token("Atza|one"), AmazonFixture.token("Atza|two"))
-        let manager = LWATokenManager(credentials: AmazonFixture.credentials, endpoints: .amazon(.eu), transport: transport, clock: AmazonFakeClock())
+        let (manager, vault) = Self.manager(transport, clock: AmazonFakeClock())
         _ = try await manager.accessToken()
         #expect(try await manager.renew(rejected: "Atza|older") == "Atza|one")
-        #expect(await manager.refreshCount == 1)
+        #expect(vault.renewals == 1)
         #expect(try await manager.renew(rejected: "Atza|one") == "Atza|two")
-        #expect(await manager.refreshCount == 2)
+        #expect(vault.renewals == 2)
     }
 
     @Test("a 200 without an access_token is an unexpected answer, not a token")
     func answerWithoutToken() async throws {
         let transport = AmazonFakeTransport()
         transport.on("/auth/o2/token", AmazonFixture.json(200, #"{"token_type":"bearer"}"#))
-        let manager = LWATokenManager(credentials: AmazonFixture.credentials, endpoints: .amazon(.eu), transport: transport, clock: AmazonFakeClock())
+        let (manager, vault) = Self.manager(transport, clock: AmazonFakeClock())
         let failure = await amazonFailure { try await manager.accessToken() }
         #expect(failure?.classification == .unexpectedAnswer)
         #expect(failure?.exitStatus == .dataError)
@@ -125,7 +132,7 @@ struct AmazonEndpointTests {
         do {
             _ = try c.validated()
             Issue.record("accepted a refresh token with a line break")
-        } catch let f as AmazonFailure {
+        } catch let f as RemoteFailure {
             #expect(f.classification == .config)
             #expect(f.message.contains("refresh token"))
             #expect(!f.description.contains(AmazonFixture.refreshToken))
@@ -133,6 +140,6 @@ struct AmazonEndpointTests {
         }
         c = AmazonFixture.credentials
         c.clientSecret = ""
-        #expect(throws: AmazonFailure.self) { try c.validated() }
+        #expect(throws: RemoteFailure.self) { try c.validated() }
     }
 }

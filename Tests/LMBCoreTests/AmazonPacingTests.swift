@@ -72,12 +72,12 @@ struct AmazonPacingTests {
         var rejected = 0
         try await limiter.acquire(.getReports)
         var up = Double.random(in: 0.005...2, using: &rng)
-        if !reportsBucket.arrive(clock.now + up) { rejected += 1 }
+        if !reportsBucket.arrive(clock.uptime + up) { rejected += 1 }
         clock.advance(up + Double.random(in: 0.005...2, using: &rng))
         for _ in 0..<40 {
             try await limiter.acquire(.getReportDocument)
             up = Double.random(in: 0.005...2, using: &rng)
-            if !documentsBucket.arrive(clock.now + up) { rejected += 1 }
+            if !documentsBucket.arrive(clock.uptime + up) { rejected += 1 }
             clock.advance(up + Double.random(in: 0.005...2, using: &rng) + Double.random(in: 0.01...0.5, using: &rng))
         }
         return (rejected, clock.sleeps.reduce(0, +))

@@ -11,7 +11,7 @@ struct TwoOrganisations {
 
     init() throws {
         store = try Store.open(home: try temporaryHome())
-        try store.saveConnection(kind: .pkce, clientID: "app", tokens: TokenSet(accessToken: "x", expiresIn: 1800, refreshToken: "r", scope: "s", idToken: nil),
+        try store.saveConnection(kind: .pkce, clientID: "app", tokens: TokenSet(accessToken: "x", expiresIn: 1800, refreshToken: "r", scope: "s", idToken: nil), user: Store.AuthorisingUser(userID: nil, authEventID: nil, scopes: ["s"]),
                                  now: Date(), tenants: [(Self.a, "Alpha Ltd", "ORGANISATION", "c-a"), (Self.b, "Beta Ltd", "ORGANISATION", "c-b")])
     }
 
@@ -68,7 +68,7 @@ struct SendRoutingTests {
         let o = try TwoOrganisations()
         try o.settlement("1")
         try o.settlement("2", fetchedFor: TwoOrganisations.b)
-        try o.store.recordSending([StoredPosting(settlementID: "2", part: 1, invoiceNumber: "AMZ-2", type: "ACCREC", state: "sending",
+        try o.store.recordSending([StoredPosting(settlementID: "2", part: 1, invoiceNumber: "AMZ-2", type: "ACCREC", state: .sending,
                                                  body: "{}", idempotencyKey: "k", xeroInvoiceID: nil, xeroStatus: nil)])
         let routes = try SendRouting.routes(["1"], store: o.store, tenant: nil, explicit: true)
         #expect(routes.map(\.tenantID) == [TwoOrganisations.a, TwoOrganisations.b])
@@ -120,7 +120,7 @@ struct AmazonAccountStoreTests {
     @Test("without --account, the only account; with several, a usage error naming them; an unknown label is configuration")
     func choosing() throws {
         let store = try Store.open(home: try temporaryHome())
-        #expect(throws: AmazonFailure.notConnected()) { try store.amazonAccount(label: nil) }
+        #expect(throws: AmazonAccounts.notConnected()) { try store.amazonAccount(label: nil) }
         try store.saveAmazonAccount(label: "eu", credentials: Self.credentials(.eu), tenantID: nil, tenantName: nil, now: Date())
         #expect(try store.amazonAccount(label: nil).label == "eu")
         try store.saveAmazonAccount(label: "na", credentials: Self.credentials(.na), tenantID: nil, tenantName: nil, now: Date())
@@ -133,7 +133,7 @@ struct AmazonAccountStoreTests {
         do {
             _ = try store.amazonAccount(label: "jp")
             Issue.record("an unknown label was accepted")
-        } catch let f as AmazonFailure {
+        } catch let f as RemoteFailure {
             #expect(f.exitStatus == .config)
         }
     }

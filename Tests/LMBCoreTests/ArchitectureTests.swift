@@ -89,7 +89,7 @@ struct BatchingTests {
 
 @Suite("Every status Xero answers is classified on purpose")
 struct StatusClassificationTests {
-    static let table: [(Int, String, XeroClassification)] = [
+    static let table: [(Int, String, Classification)] = [
         (400, #"{"Type":"ValidationException","Elements":[{"ValidationErrors":[{"Message":"Account code '200' is not a valid code"}]}]}"#, .validationFailed),
         (401, #"{"Title":"Unauthorized","Detail":"TokenExpired: token expired at 01/01/2025"}"#, .tokenExpired),
         (403, #"{"Title":"Forbidden","Detail":"You are not permitted to access this resource"}"#, .permissionDenied),
@@ -117,7 +117,7 @@ struct StatusClassificationTests {
             #expect(failure?.classification == expected, "HTTP \(status)")
             let retriable = [429, 500, 502, 503, 504].contains(status)
             #expect((failure?.exitCode == 75) == retriable, "HTTP \(status) exits \(failure?.exitCode ?? -1)")
-            #expect(!(Runbook.steps(for: failure ?? XeroFailure(.ok, "")).isEmpty), "HTTP \(status) has no runbook")
+            #expect(!(Runbook.steps(for: failure ?? RemoteFailure.xero(.ok, "")).isEmpty), "HTTP \(status) has no runbook")
         }
         #expect(XeroErrorClassifier.classify(HTTPResponse(status: 204, headers: [:], body: Data())) == nil)
     }
@@ -128,8 +128,8 @@ struct StatusClassificationTests {
         #expect(ExitStatus.worst([.temporary, .config, .mustAct]) == .mustAct)
         #expect(ExitStatus.worst([.ok, .temporary]) == .temporary)
         #expect(ExitStatus.worst([]) == .ok)
-        #expect(Set(XeroClassification.allCases.map(\.exitStatus)).isSubset(of: Set(ExitStatus.allCases)))
-        #expect(XeroClassification.allCases.filter { $0.exitStatus == .temporary }.map(\.rawValue).sorted()
+        #expect(Set(Classification.allCases.map(\.exitStatus)).isSubset(of: Set(ExitStatus.allCases)))
+        #expect(Classification.allCases.filter { $0.exitStatus == .temporary }.map(\.rawValue).sorted()
                 == ["network", "organisation_offline", "rate_limited", "unavailable"])
     }
 
@@ -194,10 +194,10 @@ struct StatusAfterMappingChangeTests {
         let parts = try booking.book(s0).postings.map(\.part)
         // A failed send recorded a part 9 the current booking does not have (the split changed since).
         try store.recordSending([StoredPosting(settlementID: "10000000001", part: 9, invoiceNumber: "AMZ-10000000001-9", type: "ACCREC",
-                                               state: "sending", body: "{}", idempotencyKey: "k", xeroInvoiceID: nil, xeroStatus: nil)])
+                                               state: .sending, body: "{}", idempotencyKey: "k", xeroInvoiceID: nil, xeroStatus: nil)])
         try store.markRefused(settlementID: "10000000001", part: 9)
         let s = try #require(try store.settlement(id: "10000000001"))
-        #expect(s.postingStates == [PostingState(part: 9, state: "failed")])
+        #expect(s.postingStates == [PartState(part: 9, state: .failed)])
         #expect(try booking.status(s) == .ready)
         try store.forgetFailedParts(settlementID: "10000000001", keeping: Set(parts))
         #expect(try store.postings(settlementID: "10000000001").isEmpty)

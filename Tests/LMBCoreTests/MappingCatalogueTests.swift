@@ -341,7 +341,7 @@ struct MappingAddTests {
         let store = try Store.open(home: home)
         _ = try Importer(store: store).importFile(path: Paths.fixture("v2-unmapped.txt")).first!
         _ = try Importer(store: store).importFile(path: Paths.fixture("v2-us.txt")).first!
-        let addition = try Mapping.addRule(MappingRule("other-transaction", "other-transaction", "Mystery*", .other, note: "asked Amazon"), home: home)
+        let addition = try Mapping.addRule(MappingRule("other-transaction", "other-transaction", "Mystery*", .other, note: "asked Amazon"), home: home, store: FileManager.default.fileExists(atPath: home.storePath) ? try Store.open(home: home) : nil)
         #expect(addition.action == .added)
         #expect(addition.nowReady == ["90000000009"])
         #expect(addition.matchedIn == ["90000000009"])
@@ -352,7 +352,7 @@ struct MappingAddTests {
         let s = try #require(try store.settlement(id: "90000000009"))
         #expect(s.status(ledger: try Booking(store: store, mapping: try Mapping.load(home: home.url)).book(s)) == .ready)
         // The same patterns in another case replace the rule rather than tie with it.
-        let again = try Mapping.addRule(MappingRule("OTHER-TRANSACTION", "other-transaction", "mystery*", .refunds), home: home)
+        let again = try Mapping.addRule(MappingRule("OTHER-TRANSACTION", "other-transaction", "mystery*", .refunds), home: home, store: FileManager.default.fileExists(atPath: home.storePath) ? try Store.open(home: home) : nil)
         #expect(again.action == .replaced)
         #expect(try Mapping.load(home: home.url).rules.map(\.category) == [.refunds])
     }
@@ -360,9 +360,9 @@ struct MappingAddTests {
     @Test("a rule that would tie is refused and the file is left byte for byte")
     func tieRefused() throws {
         let home = try temporaryHome()
-        _ = try Mapping.addRule(MappingRule("A", "B", "x*", .sales), home: home)
+        _ = try Mapping.addRule(MappingRule("A", "B", "x*", .sales), home: home, store: FileManager.default.fileExists(atPath: home.storePath) ? try Store.open(home: home) : nil)
         let before = try Data(contentsOf: URL(fileURLWithPath: home.mappingPath))
-        let error = try #require(throws: MappingError.self) { _ = try Mapping.addRule(MappingRule("A", "B", "*x", .refunds), home: home) }
+        let error = try #require(throws: MappingError.self) { _ = try Mapping.addRule(MappingRule("A", "B", "*x", .refunds), home: home, store: FileManager.default.fileExists(atPath: home.storePath) ? try Store.open(home: home) : nil) }
         #expect("\(error)".contains("rules[0] (A / B / x* → sales) and rules[1] (A / B / *x → refunds) tie"))
         #expect(try Data(contentsOf: URL(fileURLWithPath: home.mappingPath)) == before)
         #expect(try FileManager.default.contentsOfDirectory(atPath: home.url.path) == ["mapping.json"])

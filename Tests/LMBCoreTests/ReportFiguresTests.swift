@@ -141,13 +141,13 @@ struct ReportFiguresTests {
     @Test("a failed last send is listed with the commands that fix it; a later success clears it")
     func failed() throws {
         let s = try store(["v2-us.txt"])
-        try s.recordEvent(kind: "send_attempt", settlementID: "10000000001", message: "You are not permitted to access this resource",
+        try s.recordEvent(kind: .sendAttempt, settlementID: "10000000001", message: "You are not permitted to access this resource",
                           detail: .object([("classification", .string("permission_denied"))]))
         let report = try SettlementReport.build(store: s, mapping: .defaults, selection: ReportSelection())
         let f = try #require(report.failed.first)
         #expect(f.id == "10000000001" && f.classification == "permission_denied")
         #expect(f.command == "lmb diagnose --settlement 10000000001 && lmb send 10000000001")
-        try s.recordEvent(kind: "send_attempt", settlementID: "10000000001", message: "sent", detail: .object([("classification", .string("ok"))]))
+        try s.recordEvent(kind: .sendAttempt, settlementID: "10000000001", message: "sent", detail: .object([("classification", .string("ok"))]))
         #expect(try SettlementReport.build(store: s, mapping: .defaults, selection: ReportSelection()).failed.isEmpty)
     }
 

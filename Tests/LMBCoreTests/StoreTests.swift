@@ -47,11 +47,11 @@ struct StoreTests {
         let store = try Store.open(home: try temporaryHome())
         _ = try Importer(store: store).importFile(path: Paths.fixture("v2-us.txt")).first!
         try store.recordSending([StoredPosting(settlementID: "10000000001", part: 1, invoiceNumber: "AMZ-10000000001", type: "ACCREC",
-                                               state: "sending", body: "{}", idempotencyKey: "k", xeroInvoiceID: nil, xeroStatus: nil)])
+                                               state: .sending, body: "{}", idempotencyKey: "k", xeroInvoiceID: nil, xeroStatus: nil)])
         try store.markSent(settlementID: "10000000001", part: 1, invoiceNumber: "AMZ-10000000001", invoiceID: "inv-1", xeroStatus: "DRAFT", recovered: false)
         let other = try String(contentsOfFile: Paths.fixture("v2-short-rows.txt"), encoding: .utf8).replacingOccurrences(of: "50000000005", with: "10000000001")
         #expect(throws: LMBError.self) { _ = try Importer(store: store).importFile(path: try writeTemp(other), replace: true).first! }
-        #expect(try store.settlement(id: "10000000001")?.postingStates == [PostingState(part: 1, state: "sent")])
+        #expect(try store.settlement(id: "10000000001")?.postingStates == [PartState(part: 1, state: .sent)])
     }
 
     @Test("a refused file leaves nothing behind, even after rows were written", arguments: Expected.refused)
@@ -108,13 +108,13 @@ struct TenantTests {
     @Test("the first organisation is the default; --tenant picks another by name or id; removing the default moves it")
     func tenants() throws {
         let store = try Store.open(home: try temporaryHome())
-        #expect(throws: XeroFailure.self) { _ = try store.connection(tenant: nil) }
-        try store.saveConnection(kind: .pkce, clientID: "c", tokens: Self.tokens("u1"), now: Date(), tenants: [("t1", "Client One", "ORGANISATION", "c1")])
-        try store.saveConnection(kind: .pkce, clientID: "c", tokens: Self.tokens("u1"), now: Date(), tenants: [("t2", "Client Two", "ORGANISATION", "c2")])
+        #expect(throws: RemoteFailure.self) { _ = try store.connection(tenant: nil) }
+        try store.saveConnection(kind: .pkce, clientID: "c", tokens: Self.tokens("u1"), user: .from(Self.tokens("u1")), now: Date(), tenants: [("t1", "Client One", "ORGANISATION", "c1")])
+        try store.saveConnection(kind: .pkce, clientID: "c", tokens: Self.tokens("u1"), user: .from(Self.tokens("u1")), now: Date(), tenants: [("t2", "Client Two", "ORGANISATION", "c2")])
         #expect(try store.connection(tenant: nil).tenantID == "t1")
         #expect(try store.connection(tenant: "client two").tenantID == "t2")
         #expect(try store.connection(tenant: "t2").credential.xeroUserID == "u1")
-        #expect(throws: XeroFailure.self) { _ = try store.connection(tenant: "Client Three") }
+        #expect(throws: RemoteFailure.self) { _ = try store.connection(tenant: "Client Three") }
         try store.removeConnection(tenantID: "t1")
         #expect(try store.connection(tenant: nil).tenantID == "t2")
         let credentials = try store.dbQueue.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM credential") }

@@ -17,7 +17,7 @@ struct ConnectedHome {
         config.xeroBaseURL = sandbox.baseURL
         config.clientID = "lmb-tests"
         try config.save(home: home)
-        session = try XeroSession(home: home, transport: transport)
+        session = try XeroSession(home: home, environment: [:], store: try Store.open(home: home), transport: transport ?? CurlTransport(), clock: SystemClock())
         let oauth = session.oauth
         let pkce = OAuthClient.pkce()
         let state = OAuthClient.randomState()
@@ -27,7 +27,7 @@ struct ConnectedHome {
         let code = try OAuthClient.code(fromRedirect: URL(string: answer.header("location")!)!, expectedState: state)
         let tokens = try await oauth.exchange(code: code, verifier: pkce.verifier, redirectURI: redirect, clientID: "lmb-tests", secret: nil)
         let tenants = try await oauth.connections(accessToken: tokens.accessToken)
-        try session.store.saveConnection(kind: .pkce, clientID: "lmb-tests", tokens: tokens, now: Date(),
+        try session.store.saveConnection(kind: .pkce, clientID: "lmb-tests", tokens: tokens, user: .from(tokens), now: Date(),
                                          tenants: tenants.map { ($0.tenantId, $0.tenantName ?? "", $0.tenantType, $0.id) })
     }
 
@@ -91,14 +91,14 @@ struct XeroConnectionTests {
         // 29 minutes on: one minute of the token's life left, inside lmb's two-minute margin.
         try await h.control("clock", ["advance_seconds": 29 * 60])
         try await h.session.store.dbQueue.write { try $0.execute(sql: "UPDATE credential SET access_expires_at = ?", arguments: [Date().timeIntervalSince1970 + 60]) }
-        let token = try await h.offPool { try h.session.tokens.accessToken(credentialID: before.id) }
+        let token = try await h.offPool { try h.session.tokens(for: before).lockedToken(rejected: nil) }
         let after = try h.credential
         #expect(token != before.accessToken)
         #expect(after.accessToken == token)
         #expect(after.refreshToken != before.refreshToken)
         #expect(try h.session.store.events().map(\.kind).contains("token_refresh"))
         // Not yet due: no second refresh.
-        #expect(try await h.offPool { try h.session.tokens.accessToken(credentialID: before.id) } == token)
+        #expect(try await h.offPool { try h.session.tokens(for: before).lockedToken(rejected: nil) } == token)
     }
 
     @Test("a lost refresh answer is retried with the old token inside Xero's 30-minute grace")
@@ -106,7 +106,7 @@ struct XeroConnectionTests {
         let transport = LosingFirstTokenAnswer()
         let h = try await ConnectedHome(transport: transport)
         let before = try h.credential
-        let token = try await h.offPool { try h.session.tokens.accessToken(credentialID: before.id, rejected: before.accessToken) }
+        let token = try await h.offPool { try h.session.tokens(for: before).lockedToken(rejected: before.accessToken) }
         #expect(transport.lost)
         #expect(token != before.accessToken)
         #expect(try h.credential.refreshToken != before.refreshToken)
@@ -115,11 +115,11 @@ struct XeroConnectionTests {
     @Test("a refresh token older than 60 days is a stale connection, without asking Xero")
     func sixtyDays() async throws {
         let h = try await ConnectedHome()
-        let id = try h.credential.id
+        let c = try h.credential
         try await h.session.store.dbQueue.write { db in
             try db.execute(sql: "UPDATE credential SET refresh_issued_at = refresh_issued_at - 61 * 86400, access_expires_at = 0")
         }
-        do { _ = try await h.offPool { try h.session.tokens.accessToken(credentialID: id) }; Issue.record("refreshed") } catch let f as XeroFailure {
+        do { _ = try await h.offPool { try h.session.tokens(for: c).lockedToken(rejected: nil) }; Issue.record("refreshed") } catch let f as RemoteFailure {
             #expect(f.classification == .staleConnection)
         }
     }
@@ -130,9 +130,9 @@ struct XeroConnectionTests {
         try await h.control("scenario", ["scenario": "refresh-token-revoked"])
         do {
             let c = try h.credential
-            _ = try await h.offPool { try h.session.tokens.accessToken(credentialID: c.id, rejected: c.accessToken) }
+            _ = try await h.offPool { try h.session.tokens(for: c).lockedToken(rejected: c.accessToken) }
             Issue.record("refreshed a revoked token")
-        } catch let f as XeroFailure {
+        } catch let f as RemoteFailure {
             #expect(f.classification == .staleConnection)
             #expect(f.message == "invalid_grant")
         }
@@ -141,14 +141,17 @@ struct XeroConnectionTests {
     @Test("two stores refreshing at once rotate the refresh token once, with no invalid_grant")
     func concurrentRefresh() async throws {
         let h = try await ConnectedHome()
-        let id = try h.credential.id
-        let stale = try h.credential.accessToken
+        let credential = try h.credential
+        let stale = credential.accessToken
         let second = try Store(path: h.home.storePath)
-        let managers = [h.session.tokens, TokenManager(store: second, endpoints: h.session.endpoints, transport: CurlTransport(), clientSecret: nil)]
+        let managers = [h.session.tokens(for: credential),
+                        OAuthTokenManager(vault: StoredCredentialVault(store: second, credential: credential),
+                                          grant: XeroGrant(credential: credential, endpoints: h.session.endpoints, clientSecret: nil),
+                                          transport: CurlTransport(), clock: SystemClock(), margin: 120)]
         let results = await withTaskGroup(of: Result<String, any Error>.self) { group in
             for m in managers {
                 group.addTask {
-                    do { return .success(try await h.offPool { try m.accessToken(credentialID: id, rejected: stale) }) } catch { return .failure(error) }
+                    do { return .success(try await h.offPool { try m.lockedToken(rejected: stale) }) } catch { return .failure(error) }
                 }
             }
             var out: [Result<String, any Error>] = []
@@ -206,19 +209,19 @@ struct XeroConnectionTests {
         let h = try await ConnectedHome()
         let body = try JSONSerialization.data(withJSONObject: ["Invoices": [["Type": "ACCREC"]]])
         try await h.control("scenario", ["scenario": "app-disconnected"])
-        do { _ = try await h.session.client(tenant: nil).putInvoices(body, idempotencyKey: "k1"); Issue.record("accepted") } catch let f as XeroFailure {
+        do { _ = try await h.session.client(tenant: nil).putInvoices(body, idempotencyKey: "k1"); Issue.record("accepted") } catch let f as RemoteFailure {
             #expect(f.classification == .staleConnection)
             #expect(f.evidence.contains { $0.contains("no longer lists tenant") })
         }
         try await h.control("scenario", ["scenario": "user-role-readonly"])
-        do { _ = try await h.session.client(tenant: nil).putInvoices(body, idempotencyKey: "k2"); Issue.record("accepted") } catch let f as XeroFailure {
+        do { _ = try await h.session.client(tenant: nil).putInvoices(body, idempotencyKey: "k2"); Issue.record("accepted") } catch let f as RemoteFailure {
             #expect(f.classification == .permissionDenied)
             #expect(f.message == "You are not permitted to access this resource")
             #expect(f.evidence.contains { $0.contains("READONLY") })
-            #expect(f.correlationID != nil)
+            #expect(f.requestID != nil)
         }
         try await h.control("scenario", ["scenario": "organisation-inactive"])
-        do { _ = try await h.session.client(tenant: nil).organisation(); Issue.record("answered") } catch let f as XeroFailure {
+        do { _ = try await h.session.client(tenant: nil).organisation(); Issue.record("answered") } catch let f as RemoteFailure {
             #expect(f.classification == .staleConnection)
             #expect(f.evidence.contains { $0.contains("still lists the tenant") })
         }

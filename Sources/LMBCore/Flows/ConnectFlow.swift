@@ -85,10 +85,7 @@ public struct ConnectFlow: Sendable {
             throw RemoteFailure.xero(.permissionDenied, "the sign-in granted no organisation; choose one on Xero's consent page (the user needs the Standard or Adviser role)")
         }
         let chosen = try chooseTenant(available, requested: request.tenant)
-        let claims = JWTClaims.decode(tokens.accessToken)
-        let user = Store.AuthorisingUser(userID: claims["xero_userid"] as? String, authEventID: claims["authentication_event_id"] as? String,
-                                         scopes: (tokens.scope?.split(separator: " ").map(String.init)) ?? JWTClaims.scopes(tokens.accessToken))
-        try session.store.saveConnection(kind: kind, clientID: clientID, tokens: tokens, user: user, now: ctx.clock.now,
+        try session.store.saveConnection(kind: kind, clientID: clientID, tokens: tokens, user: .from(tokens), now: ctx.clock.now,
                                          tenants: [(chosen.tenantId, chosen.tenantName ?? chosen.tenantId, chosen.tenantType, chosen.id)])
         return XeroConnected(tenantID: chosen.tenantId, tenantName: chosen.tenantName, connectionID: chosen.id,
                              scopes: tokens.scope ?? scopes.joined(separator: " "))

@@ -46,3 +46,12 @@ public enum JWTClaims {
         return []
     }
 }
+
+extension Store.AuthorisingUser {
+    /// Who authorised, read from Xero's access token (its `xero_userid`, `authentication_event_id` and scopes).
+    public static func from(_ tokens: TokenSet) -> Store.AuthorisingUser {
+        let claims = JWTClaims.decode(tokens.accessToken)
+        return Store.AuthorisingUser(userID: claims["xero_userid"] as? String, authEventID: claims["authentication_event_id"] as? String,
+                                     scopes: tokens.scope?.split(separator: " ").map(String.init) ?? JWTClaims.scopes(tokens.accessToken))
+    }
+}
