@@ -171,7 +171,7 @@ struct AmazonClassifierTests {
 
 @Suite("Amazon runbooks")
 struct AmazonRunbookTests {
-    @Test("every classification has numbered steps to follow", arguments: Classification.allCases)
+    @Test("every classification has numbered steps to follow", arguments: Classification.allCases.filter { $0 != .ok })
     func everyClassHasSteps(_ c: Classification) {
         let steps = Runbook.steps(for: RemoteFailure.amazon(c, "Amazon's words"))
         #expect(steps.count >= 2)

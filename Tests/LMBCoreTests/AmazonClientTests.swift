@@ -301,7 +301,7 @@ struct AmazonReportsClientTests {
         #expect(failure?.code == "QuotaExceeded")
         #expect(failure?.message == "You exceeded your quota for the requested resource.")
         #expect(transport.requests("/reports/").count == 1 + AmazonPacing.default.maxRateLimitRetries)
-        #expect(failure?.evidence.contains { $0.contains("gave up after 3 retries") } == true)
+        #expect(failure?.evidence.contains { $0.contains("gave up after 3 waits") } == true)
     }
 
     @Test("the total wait for 429s is bounded: at 1/60 s a call gives up after two minutes, not three")

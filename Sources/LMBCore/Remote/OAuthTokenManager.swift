@@ -77,7 +77,7 @@ public protocol TokenGrant: Sendable {
 /// the service refused one, inside the vault's exclusive lock, so two callers (or two lmb processes) never both
 /// rotate one refresh token, and the rotated one is kept before anything uses it. A token request whose answer was
 /// lost is asked again once: services keep the old refresh token valid for a grace period (Xero: 30 minutes).
-public struct OAuthTokenManager: AccessTokenSource {
+public struct OAuthTokenManager: AccessTokenSource, CustomReflectable {
     public let vault: any TokenVault
     public let grant: any TokenGrant
     public let transport: any HTTPTransport
@@ -92,6 +92,9 @@ public struct OAuthTokenManager: AccessTokenSource {
         self.clock = clock
         self.margin = margin
     }
+
+    /// Shows which service the tokens are for, never a token or a secret.
+    public var customMirror: Mirror { Mirror(self, children: ["service": grant.service.name, "margin": margin]) }
 
     public func accessToken() async throws -> String { try await token(rejected: nil) }
 
@@ -135,13 +138,16 @@ public struct OAuthTokenManager: AccessTokenSource {
 
 /// Tokens kept in this process only, under a lock: for services whose refresh tokens do not rotate (Login with
 /// Amazon), so that nothing needs storing between runs.
-public final class MemoryTokenVault: TokenVault, @unchecked Sendable {
+public final class MemoryTokenVault: TokenVault, CustomReflectable, @unchecked Sendable {
     // @unchecked: every read and write of `held` and `renewals` happens under `lock`.
     private let lock = NSLock()
     private var held: HeldTokens
     private var renewalCount = 0
 
     public init(_ held: HeldTokens) { self.held = held }
+
+    /// Holds tokens: a dump shows none.
+    public var customMirror: Mirror { Mirror(self, children: [:]) }
 
     /// How many times the token endpoint was asked (for the log and for tests).
     public var renewals: Int { lock.withLock { renewalCount } }

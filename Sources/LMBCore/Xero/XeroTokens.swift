@@ -2,7 +2,7 @@ import Foundation
 
 /// How Xero's identity server renews one credential's tokens: the refresh-token grant (PKCE: the client id in the
 /// form; the web-app flow: the client secret in Basic auth) or, for a custom connection, client credentials.
-public struct XeroGrant: TokenGrant {
+public struct XeroGrant: TokenGrant, CustomReflectable {
     public let credential: StoredCredential
     public let endpoints: XeroEndpoints
     public let clientSecret: String?
@@ -12,6 +12,9 @@ public struct XeroGrant: TokenGrant {
     public var secrets: [String] { [clientSecret, credential.refreshToken].compactMap { $0 } }
     /// Xero expires a refresh token unused for 60 days.
     public static let refreshTokenDays = 60
+
+    /// The credential holds tokens and the secret is one: a dump shows only which app and token endpoint.
+    public var customMirror: Mirror { Mirror(self, children: ["clientID": credential.clientID, "token": endpoints.token]) }
 
     public init(credential: StoredCredential, endpoints: XeroEndpoints, clientSecret: String?) {
         self.credential = credential
