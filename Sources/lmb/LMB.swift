@@ -62,6 +62,27 @@ struct TenantOption: ParsableArguments {
     var tenant: String?
 }
 
+/// A command whose body runs on a context built once per run (swiftly's shape): the plain `run()` builds the default
+/// context from the options and forwards, so a test can hand `run(_ ctx:)` a context of its own.
+protocol ContextCommand: ParsableCommand {
+    var global: GlobalOptions { get }
+    func run(_ ctx: RunContext) throws
+}
+
+extension ContextCommand {
+    func run() throws { try run(global.makeContext()) }
+}
+
+/// The same for commands that talk to Xero or Amazon.
+protocol AsyncContextCommand: AsyncParsableCommand {
+    var global: GlobalOptions { get }
+    func run(_ ctx: RunContext) async throws
+}
+
+extension AsyncContextCommand {
+    func run() async throws { try await run(global.makeContext()) }
+}
+
 /// Commands speak of the run's context by its old name.
 typealias CommandContext = RunContext
 

@@ -174,7 +174,7 @@ extension EndToEnd {
                 // Waited out and retried within the bound (3 retries), then stopped: 4 getReports per run.
                 let counted = AmazonE2E.Requests(all: Array(try await s.amazonRequests().all.dropFirst(mark)))
                 #expect(counted.count("getReports") == 8, "\(counted.summary)")
-                #expect(r.stderr.contains("gave up after 3 retries"), "\(r.stderr)")
+                #expect(r.stderr.contains("gave up after 3 waits"), "\(r.stderr)")
             }
             #expect(try await E2E.count("SELECT COUNT(*) FROM amazon_report", home: s.home) == 0)
             #expect(try await E2E.column("SELECT last_fetch_at FROM amazon_account", home: s.home) == ["None"])

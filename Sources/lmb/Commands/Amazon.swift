@@ -28,7 +28,7 @@ extension LMB {
             subcommands: [AmazonConnect.self, AmazonStatus.self, AmazonSecret.self, AmazonDisconnect.self])
     }
 
-    struct AmazonConnect: AsyncParsableCommand {
+    struct AmazonConnect: AsyncContextCommand {
         static let configuration = CommandConfiguration(
             commandName: "connect",
             abstract: "Connect an Amazon selling account (LWA client id, client secret, refresh token; one region).",
@@ -80,8 +80,6 @@ extension LMB {
             }
         }
 
-        func run() async throws { try await run(global.makeContext()) }
-
         func run(_ ctx: RunContext) async throws {
             try await runReportingAsync {
                 let connected = try await AmazonConnectFlow(ctx: ctx).connect(clientID: clientID, region: region, name: name, tenant: tenantOption.tenant)
@@ -106,7 +104,7 @@ extension LMB {
         }
     }
 
-    struct AmazonStatus: ParsableCommand {
+    struct AmazonStatus: ContextCommand {
         static let configuration = CommandConfiguration(
             commandName: "status",
             abstract: "Show the connected Amazon selling accounts: region, organisation, last fetch, client secret age.",
@@ -121,8 +119,6 @@ extension LMB {
 
         @OptionGroup var global: GlobalOptions
         @OptionGroup var accountOption: AmazonAccountOption
-
-        func run() throws { try run(global.makeContext()) }
 
         func run(_ ctx: RunContext) throws {
             try runReporting {
@@ -145,7 +141,7 @@ extension LMB {
         }
     }
 
-    struct AmazonSecret: AsyncParsableCommand {
+    struct AmazonSecret: AsyncContextCommand {
         static let configuration = CommandConfiguration(
             commandName: "secret",
             abstract: "Replace the app's LWA client secret (Amazon's 180-day rotation); refresh tokens stay valid.",
@@ -163,8 +159,6 @@ extension LMB {
         @OptionGroup var global: GlobalOptions
         @OptionGroup var accountOption: AmazonAccountOption
 
-        func run() async throws { try await run(global.makeContext()) }
-
         func run(_ ctx: RunContext) async throws {
             try await runReportingAsync {
                 let (clientID, labels) = try await AmazonConnectFlow(ctx: ctx).replaceSecret(account: accountOption.account)
@@ -178,7 +172,7 @@ extension LMB {
         }
     }
 
-    struct AmazonDisconnect: ParsableCommand {
+    struct AmazonDisconnect: ContextCommand {
         static let configuration = CommandConfiguration(
             commandName: "disconnect",
             abstract: "Forget an Amazon selling account's credentials.",
@@ -192,8 +186,6 @@ extension LMB {
 
         @OptionGroup var global: GlobalOptions
         @OptionGroup var accountOption: AmazonAccountOption
-
-        func run() throws { try run(global.makeContext()) }
 
         func run(_ ctx: RunContext) throws {
             try runReporting {

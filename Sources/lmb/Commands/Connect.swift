@@ -46,7 +46,7 @@ struct ConnectOptions: ParsableArguments {
 }
 
 extension LMB {
-    struct Connect: AsyncParsableCommand {
+    struct Connect: AsyncContextCommand {
         static let configuration = CommandConfiguration(
             abstract: "Connect lmb to a Xero organisation.",
             discussion: """
@@ -60,8 +60,6 @@ extension LMB {
         @OptionGroup var global: GlobalOptions
         @OptionGroup var options: ConnectOptions
 
-        func run() async throws { try await run(global.makeContext()) }
-
         func run(_ ctx: RunContext) async throws {
             try await runReportingAsync {
                 printConnected(try await ConnectFlow(ctx: ctx).connect(options.request), ctx)
@@ -70,15 +68,13 @@ extension LMB {
         }
     }
 
-    struct Disconnect: AsyncParsableCommand {
+    struct Disconnect: AsyncContextCommand {
         static let configuration = CommandConfiguration(
             abstract: "Disconnect lmb from a Xero organisation.",
             discussion: "Deletes the connection in Xero (DELETE /connections/{id}), revokes the refresh token when no other organisation uses it, and forgets the tokens.")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var tenantOption: TenantOption
         var tenant: String? { tenantOption.tenant }
-
-        func run() async throws { try await run(global.makeContext()) }
 
         func run(_ ctx: RunContext) async throws {
             try await runReportingAsync {
@@ -95,14 +91,12 @@ extension LMB {
         }
     }
 
-    struct Reconnect: AsyncParsableCommand {
+    struct Reconnect: AsyncContextCommand {
         static let configuration = CommandConfiguration(
             abstract: "Disconnect, then connect again: the fix for a stale connection or a user without permission.",
             discussion: "Step 3 of the reconnect runbook. Authorise as a Xero user with the Standard or Adviser role.")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var options: ConnectOptions
-
-        func run() async throws { try await run(global.makeContext()) }
 
         func run(_ ctx: RunContext) async throws {
             try await runReportingAsync {

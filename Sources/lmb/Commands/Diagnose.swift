@@ -3,7 +3,7 @@ import Foundation
 import LMBCore
 
 extension LMB {
-    struct Diagnose: AsyncParsableCommand {
+    struct Diagnose: AsyncContextCommand {
         static let configuration = CommandConfiguration(
             abstract: "Find out why Xero or Amazon refuses, before a send or fetch fails or after it did.",
             discussion: """
@@ -30,8 +30,6 @@ extension LMB {
 
         @Option(help: ArgumentHelp("Write a support bundle (JSON, tokens and secrets removed) to this file.", valueName: "file"))
         var bundle: String?
-
-        func run() async throws { try await run(global.makeContext()) }
 
         func run(_ ctx: RunContext) async throws {
             try await runReportingAsync {

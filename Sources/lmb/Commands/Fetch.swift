@@ -3,7 +3,7 @@ import Foundation
 import LMBCore
 
 extension LMB {
-    struct Fetch: AsyncParsableCommand {
+    struct Fetch: AsyncContextCommand {
         static let configuration = CommandConfiguration(
             abstract: "Download new settlement reports from Amazon and import them.",
             discussion: """
@@ -38,8 +38,6 @@ extension LMB {
 
         @Flag(help: "List the reports that would be downloaded; download nothing.")
         var dryRun = false
-
-        func run() async throws { try await run(global.makeContext()) }
 
         func run(_ ctx: RunContext) async throws {
             try await runReportingAsync {

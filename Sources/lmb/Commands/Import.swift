@@ -3,7 +3,7 @@ import Foundation
 import LMBCore
 
 extension LMB {
-    struct Import: ParsableCommand {
+    struct Import: ContextCommand {
         static let configuration = CommandConfiguration(
             abstract: "Import settlement reports into the store.",
             discussion: """
@@ -24,8 +24,6 @@ extension LMB {
         func validate() throws {
             if files.isEmpty { throw ValidationError("name at least one settlement file") }
         }
-
-        func run() throws { try run(global.makeContext()) }
 
         func run(_ ctx: RunContext) throws {
             try runReporting {

@@ -3,7 +3,7 @@ import Foundation
 import LMBCore
 
 extension LMB {
-    struct Log: ParsableCommand {
+    struct Log: ContextCommand {
         static let configuration = CommandConfiguration(
             abstract: "Show the history the store keeps: imports, fetches, send attempts, refreshes, connections.",
             discussion: """
@@ -27,8 +27,6 @@ extension LMB {
         func validate() throws {
             if let since, CalendarDate(iso: since) == nil { throw ValidationError("--since must be a date like 2026-11-01") }
         }
-
-        func run() throws { try run(global.makeContext()) }
 
         func run(_ ctx: RunContext) throws {
             try runReporting {

@@ -27,13 +27,11 @@ extension LMB {
             subcommands: [Show.self, Init.self, Add.self, Explain.self, Check.self],
             defaultSubcommand: Show.self)
 
-        struct Show: ParsableCommand {
+        struct Show: ContextCommand {
             static let configuration = CommandConfiguration(
                 abstract: "Print the mapping in force: accounts, your rules, then the built-in ones.",
                 discussion: "--json prints the home's mapping as its file holds it (the built-in rules are not part of it).")
             @OptionGroup var global: GlobalOptions
-
-            func run() throws { try run(global.makeContext()) }
 
             func run(_ ctx: RunContext) throws {
                 try runReporting {
@@ -66,12 +64,10 @@ extension LMB {
             }
         }
 
-        struct Init: ParsableCommand {
+        struct Init: ContextCommand {
             static let configuration = CommandConfiguration(abstract: "Write the mapping's settings to the lmb home, to edit (your own rules go in its \"rules\").")
             @OptionGroup var global: GlobalOptions
             @Flag(help: "Overwrite an existing mapping file.") var force = false
-
-            func run() throws { try run(global.makeContext()) }
 
             func run(_ ctx: RunContext) throws {
                 try runReporting {
@@ -88,7 +84,7 @@ extension LMB {
             }
         }
 
-        struct Add: ParsableCommand {
+        struct Add: ContextCommand {
             static let configuration = CommandConfiguration(
                 abstract: "Add a rule to the home's mapping.json, and see which waiting settlements it makes ready.",
                 discussion: """
@@ -113,8 +109,6 @@ extension LMB {
             func validate() throws {
                 if let problem = MappingRule.problems(in: [rule], name: { _ in "the rule" }).first { throw ValidationError(problem) }
             }
-
-            func run() throws { try run(global.makeContext()) }
 
             func run(_ ctx: RunContext) throws {
                 try runReporting {
@@ -145,14 +139,12 @@ extension LMB {
             }
         }
 
-        struct Explain: ParsableCommand {
+        struct Explain: ContextCommand {
             static let configuration = CommandConfiguration(
                 abstract: "Show, for each combination of a settlement, the rule that books it and where the rule comes from.",
                 discussion: "Give a stored settlement's id, or a settlement file (read, not imported).")
             @OptionGroup var global: GlobalOptions
             @Argument(help: ArgumentHelp("A settlement id, or the path of a settlement file.", valueName: "id-or-file")) var target: String
-
-            func run() throws { try run(global.makeContext()) }
 
             func run(_ ctx: RunContext) throws {
                 try runReporting {
@@ -225,7 +217,7 @@ extension LMB {
             }
         }
 
-        struct Check: ParsableCommand {
+        struct Check: ContextCommand {
             static let configuration = CommandConfiguration(
                 abstract: "Report whether the mapping covers every combination of settlement files, without importing them.",
                 discussion: "Exit codes: 0 every combination has a rule; 65 some have none (or a file cannot be read); 66 a file is missing.")
@@ -235,8 +227,6 @@ extension LMB {
             func validate() throws {
                 if files.isEmpty { throw ValidationError("name at least one settlement file") }
             }
-
-            func run() throws { try run(global.makeContext()) }
 
             func run(_ ctx: RunContext) throws {
                 try runReporting {

@@ -3,7 +3,7 @@ import Foundation
 import LMBCore
 
 extension LMB {
-    struct Preview: ParsableCommand {
+    struct Preview: ContextCommand {
         static let configuration = CommandConfiguration(
             abstract: "Show the Xero invoice or bill a settlement becomes.",
             discussion: """
@@ -42,8 +42,6 @@ extension LMB {
             if global.json { Terminal.out(Posting.requestBody(postings).rendered()) }
             return code
         }
-
-        func run() throws { try run(global.makeContext()) }
 
         func run(_ ctx: RunContext) throws {
             try runReporting {

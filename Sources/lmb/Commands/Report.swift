@@ -3,7 +3,7 @@ import Foundation
 import LMBCore
 
 extension LMB {
-    struct Report: ParsableCommand {
+    struct Report: ContextCommand {
         static let configuration = CommandConfiguration(
             abstract: "Write a settlement report: what the marketplace kept, from sales to each deposit.",
             discussion: """
@@ -60,8 +60,6 @@ extension LMB {
             guard shape, let day = CalendarDate(iso: text) else { throw ValidationError("\(option) wants a day as YYYY-MM-DD, such as 2024-10-31; '\(text)' is not one") }
             return day
         }
-
-        func run() throws { try run(global.makeContext()) }
 
         func run(_ ctx: RunContext) throws {
             try runReporting {

@@ -7,7 +7,7 @@ enum DocumentStatus: String, ExpressibleByArgument, CaseIterable {
 }
 
 extension LMB {
-    struct Send: AsyncParsableCommand {
+    struct Send: AsyncContextCommand {
         static let configuration = CommandConfiguration(
             abstract: "Send settlements to Xero, exactly once.",
             discussion: """
@@ -46,8 +46,6 @@ extension LMB {
         func validate() throws {
             if all == !ids.isEmpty { throw ValidationError("name settlement ids, or --all (not both)") }
         }
-
-        func run() async throws { try await run(global.makeContext()) }
 
         func run(_ ctx: RunContext) async throws {
             try await runReportingAsync {

@@ -5,7 +5,7 @@ import LMBCore
 extension SettlementStatus: ExpressibleByArgument {}
 
 extension LMB {
-    struct Settlements: ParsableCommand {
+    struct Settlements: ContextCommand {
         static let configuration = CommandConfiguration(
             abstract: "List stored settlements and where each stands.",
             discussion: "Statuses: ready, needs-mapping (some rows match no mapping rule), sending, sent, failed.")
@@ -14,8 +14,6 @@ extension LMB {
 
         @Option(help: ArgumentHelp("Only settlements with this status: \(SettlementStatus.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "status"))
         var status: SettlementStatus?
-
-        func run() throws { try run(global.makeContext()) }
 
         func run(_ ctx: RunContext) throws {
             try runReporting {

@@ -3,13 +3,11 @@ import Foundation
 import LMBCore
 
 extension LMB {
-    struct Status: ParsableCommand {
+    struct Status: ContextCommand {
         static let configuration = CommandConfiguration(
             abstract: "Show the Xero connections: organisation, connection age, token expiry, refresh-token age, scopes, user.",
             discussion: "Reads the store only; `lmb diagnose` talks to Xero.")
         @OptionGroup var global: GlobalOptions
-
-        func run() throws { try run(global.makeContext()) }
 
         func run(_ ctx: RunContext) throws {
             try runReporting {

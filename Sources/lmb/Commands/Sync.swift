@@ -3,7 +3,7 @@ import Foundation
 import LMBCore
 
 extension LMB {
-    struct Sync: AsyncParsableCommand {
+    struct Sync: AsyncContextCommand {
         static let configuration = CommandConfiguration(
             abstract: "Fetch from Amazon, then send everything ready to Xero: the one line for cron.",
             discussion: """
@@ -27,8 +27,6 @@ extension LMB {
 
         @Option(help: "The status documents are created with: draft (the default) or authorised.")
         var status: DocumentStatus = .draft
-
-        func run() async throws { try await run(global.makeContext()) }
 
         func run(_ ctx: RunContext) async throws {
             try await runReportingAsync {
