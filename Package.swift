@@ -66,13 +66,16 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // The fuzz harness: what `make fuzz` runs under libFuzzer and `make test` replays fuzz/ through.
+        .target(name: "LMBFuzzHarness", dependencies: ["LMBCore"]),
         .executableTarget(
             name: "lmb-fuzz",
-            dependencies: ["LMBCore"],
+            dependencies: ["LMBFuzzHarness"],
             path: "Sources/LMBFuzz"
         ),
         .testTarget(name: "LMBCoreTests", dependencies: [
-            "LMBCore", "XeroSandbox", "CZlib", .product(name: "PropertyBased", package: "swift-property-based"),
+            "LMBCore", "LMBFuzzHarness", "XeroSandbox", "CZlib",
+            .product(name: "PropertyBased", package: "swift-property-based"),
         ]),
         .testTarget(name: "XeroSandboxTests", dependencies: ["XeroSandbox"]),
         .testTarget(name: "EndToEndTests", dependencies: ["lmb", "XeroSandbox"]),
