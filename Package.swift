@@ -73,12 +73,14 @@ let package = Package(
             dependencies: ["LMBFuzzHarness"],
             path: "Sources/LMBFuzz"
         ),
+        // What more than one test target needs: the seeded random generator, the project's Python validators.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "LMBCoreTests", dependencies: [
-            "LMBCore", "LMBFuzzHarness", "XeroSandbox", "CZlib",
+            "LMBCore", "LMBFuzzHarness", "TestSupport", "XeroSandbox", "CZlib",
             .product(name: "PropertyBased", package: "swift-property-based"),
         ]),
-        .testTarget(name: "XeroSandboxTests", dependencies: ["XeroSandbox"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["lmb", "XeroSandbox"]),
+        .testTarget(name: "XeroSandboxTests", dependencies: ["XeroSandbox", "TestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["lmb", "XeroSandbox", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )
