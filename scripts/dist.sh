@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # make dist: dist/lmb-<version>-linux-<arch>.tar.gz, built from the committed tree with the Swift runtime and
 # Foundation linked in (-static-stdlib), so that it runs on a Debian or Ubuntu host with only libcurl, libsqlite3 and
-# libssl from apt. The tarball holds bin/lmb, the man page and completions under share/ (the layout of a prefix),
-# packaging/ (systemd and launchd units), LICENSE, README.md, install.sh, and SHA256SUMS of those files;
+# libssl from apt. The tarball holds bin/lmb (stripped), the man page and completions under share/ (the layout of a
+# prefix), packaging/ (systemd and launchd units), LICENSE, README.md, install.sh, and SHA256SUMS of those files;
 # dist/SHA256SUMS lists the tarballs themselves.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,7 +25,11 @@ name=lmb-$version-linux-$(uname -m)
 # SwiftPM would otherwise reuse the manifest, and the commit in it, from the last time Package.swift changed.
 echo "building lmb $version (commit $expected_commit) for release, Swift runtime linked statically, in $scratch"
 swift build -c release --product lmb --scratch-path "$scratch" --manifest-cache none --static-swift-stdlib
-binary=$scratch/release/lmb
+built=$scratch/release/lmb
+# What ships is stripped: the symbol table and DWARF are most of the built binary and no user reads them; $built,
+# kept in the scratch path, is the one to read a crash against.
+binary=$scratch/lmb-stripped
+strip --strip-all -o "$binary" "$built"
 
 said=$("$binary" --version)
 [ "$said" = "lmb $version (commit $expected_commit)" ] || die "the built lmb says '$said', not lmb $version (commit $expected_commit)"
@@ -46,7 +50,7 @@ tar --sort=name --owner=0 --group=0 --numeric-owner --mtime="@$(git log -1 --for
 (cd dist && sha256sum lmb-*.tar.gz > SHA256SUMS)
 
 echo
-echo "dist/$name.tar.gz  $(du -h "dist/$name.tar.gz" | cut -f1)  (lmb itself $(du -h "$binary" | cut -f1))"
+echo "dist/$name.tar.gz  $(du -h "dist/$name.tar.gz" | cut -f1)  (lmb itself $(du -h "$binary" | cut -f1), $(du -h "$built" | cut -f1) before strip)"
 echo "$said"
 echo "ldd bin/lmb:"
 ldd "$binary" | sed 's/^/  /'
