@@ -5,7 +5,7 @@ APT_PACKAGES := libsqlite3-dev libcurl4-openssl-dev libssl-dev zlib1g-dev pkg-co
 BENCH_ROWS ?= 1000000
 BENCH_DIR ?= bench-data
 
-.PHONY: all deps build release test bench install install-files uninstall dist demo man completions clean fixtures fuzz soak
+.PHONY: all deps build release check test bench install install-files uninstall dist demo man completions clean fixtures fuzz soak
 
 # install-files, man and completions work on an lmb already built; install builds one for release first.
 LMB_BINARY ?= .build/release/lmb
@@ -32,6 +32,12 @@ build: deps
 
 release: deps
 	$(SWIFT) build -c release
+
+## check: build, then the unit tests only (LMBCoreTests, XeroSandboxTests): no lmb binary started, no end-to-end
+## suite, no soak; under a minute once built. `make test` runs everything.
+check: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build --filter 'LMBCoreTests|XeroSandboxTests'
 
 ## test: every unit and end-to-end test (tests that read ../shared skip when it is absent)
 test: deps

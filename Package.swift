@@ -66,16 +66,21 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // The fuzz harness: what `make fuzz` runs under libFuzzer and `make test` replays fuzz/ through.
+        .target(name: "LMBFuzzHarness", dependencies: ["LMBCore"]),
         .executableTarget(
             name: "lmb-fuzz",
-            dependencies: ["LMBCore"],
+            dependencies: ["LMBFuzzHarness"],
             path: "Sources/LMBFuzz"
         ),
+        // What more than one test target needs: the seeded random generator, the project's Python validators.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "LMBCoreTests", dependencies: [
-            "LMBCore", "XeroSandbox", "CZlib", .product(name: "PropertyBased", package: "swift-property-based"),
+            "LMBCore", "LMBFuzzHarness", "TestSupport", "XeroSandbox", "CZlib",
+            .product(name: "PropertyBased", package: "swift-property-based"),
         ]),
-        .testTarget(name: "XeroSandboxTests", dependencies: ["XeroSandbox"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["lmb", "XeroSandbox"]),
+        .testTarget(name: "XeroSandboxTests", dependencies: ["XeroSandbox", "TestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["lmb", "XeroSandbox", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,5 +1,5 @@
 import Foundation
-import LMBCore
+import LMBFuzzHarness
 
 // Built with `make fuzz` (-sanitize=fuzzer -DLMB_FUZZ): libFuzzer drives LLVMFuzzerTestOneInput.
 // Built normally: `lmb-fuzz FILE…` replays inputs (a crash the fuzzer saved, a corpus) through the same harness.

@@ -17,9 +17,9 @@ extension SandboxEngine {
             return .respond(.problem(401, title: "Unauthorized", detail: "AuthorizationUnsuccessful",
                                      headers: [("WWW-Authenticate", "insufficient_scope")]))
         }
-        let grant = grants[token.grant]
+        let grant = identity.grants[token.grant]
         let tenant = r.header("xero-tenant-id") ?? (grant?.customConnection == true ? tenantID : nil)
-        guard let tenant, connections.contains(where: { $0.tenantID == tenant }), scenario != .organisationInactive else {
+        guard let tenant, identity.connections.contains(where: { $0.tenantID == tenant }), scenario != .organisationInactive else {
             return .respond(.problem(403, title: "Forbidden", detail: "AuthenticationUnsuccessful"))
         }
         if scenario == .organisationOffline {
@@ -30,7 +30,7 @@ extension SandboxEngine {
 
         let resource = String(r.path.dropFirst("/api.xro/2.0/".count))
         let isWrite = r.method == "PUT" || r.method == "POST"
-        if isWrite, ["READONLY", "INVOICEONLY"].contains(connectedUserRole) {
+        if isWrite, ["READONLY", "INVOICEONLY"].contains(identity.connectedUserRole) {
             return .respond(.problem(403, title: "Forbidden", detail: "You are not permitted to access this resource", headers: limits))
         }
         var response: SandboxResponse
@@ -106,9 +106,9 @@ extension SandboxEngine {
 
     func usersJSON() -> [[String: Any]] {
         users.map { u in
-            let role = u.userID == connectingUserID ? connectedUserRole : u.role
+            let role = u.userID == identity.connectingUserID ? identity.connectedUserRole : u.role
             return ["UserID": u.userID, "EmailAddress": u.email, "FirstName": u.firstName, "LastName": u.lastName,
-                    "UpdatedDateUTC": Self.xeroDate(now), "IsSubscriber": u.userID == connectingUserID, "OrganisationRole": role]
+                    "UpdatedDateUTC": Self.xeroDate(now), "IsSubscriber": u.userID == identity.connectingUserID, "OrganisationRole": role]
         }
     }
 

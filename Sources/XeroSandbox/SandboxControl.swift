@@ -42,7 +42,7 @@ extension SandboxEngine {
             if let n = body?["day_limit"] as? NSNumber { options.dayLimit = n.intValue }
             if let n = body?["concurrent_limit"] as? NSNumber { options.concurrentLimit = n.intValue }
             if let n = body?["max_body_bytes"] as? NSNumber { options.maxBodyBytes = n.intValue }
-            if let deny = body?["deny_consent"] as? Bool { denyConsent = deny }
+            if let deny = body?["deny_consent"] as? Bool { identity.denyConsent = deny }
             return .json(200, ["ok": true])
         default:
             return .json(404, ["error": "no such control endpoint", "endpoints": ["GET /_sandbox/state", "POST /_sandbox/scenario",
@@ -54,19 +54,19 @@ extension SandboxEngine {
 
     public func setScenario(_ s: SandboxScenario) {
         // Undo what the previous scenario changed, so every scenario starts from the same connection and tokens.
-        connectedUserRole = "STANDARD"
-        connections += scenarioRemovedConnections
-        scenarioRemovedConnections = []
+        identity.connectedUserRole = "STANDARD"
+        identity.connections += identity.scenarioRemovedConnections
+        identity.scenarioRemovedConnections = []
         minuteLimitedUntil = nil
         amazon.documentsRefusedAsExpired = []
         scenario = s
         scenarioSetAt = now
         switch s {
-        case .userRoleReadonly: connectedUserRole = "READONLY"
-        case .userRoleInvoiceOnly: connectedUserRole = "INVOICEONLY"
+        case .userRoleReadonly: identity.connectedUserRole = "READONLY"
+        case .userRoleInvoiceOnly: identity.connectedUserRole = "INVOICEONLY"
         case .appDisconnected:
-            scenarioRemovedConnections = connections.filter { $0.tenantID == tenantID }
-            connections.removeAll { $0.tenantID == tenantID }
+            identity.scenarioRemovedConnections = identity.connections.filter { $0.tenantID == tenantID }
+            identity.connections.removeAll { $0.tenantID == tenantID }
         default: break
         }
     }
@@ -86,16 +86,7 @@ extension SandboxEngine {
         (accounts, taxRates, users) = Self.demoData()
         contacts = []
         invoices = []
-        connectedUserRole = "STANDARD"
-        connections = []
-        scenarioRemovedConnections = []
-        grants = [:]
-        refreshTokens = [:]
-        accessTokens = [:]
-        idTokens = []
-        authCodes = [:]
-        issuedOrder = []
-        denyConsent = false
+        identity = IdentityState()
         minuteCount = 0
         dayCount = 0
         idempotency = [:]
@@ -144,13 +135,13 @@ extension SandboxEngine {
             },
             "requests": requests.map { ["method": $0.method, "path": $0.path, "status": $0.status, "time": Self.isoUTC($0.time)] },
             "notifications": notifications,
-            "connections": connections.map { ["id": $0.id, "tenantId": $0.tenantID, "tenantName": $0.tenantName, "authEventId": $0.authEventID] },
+            "connections": identity.connections.map { ["id": $0.id, "tenantId": $0.tenantID, "tenantName": $0.tenantName, "authEventId": $0.authEventID] },
             "users": usersJSON(),
             "tokens": [
-                "access_tokens": issuedOrder.filter { accessTokens[$0] != nil },
-                "refresh_tokens": issuedOrder.filter { refreshTokens[$0] != nil },
-                "id_tokens": idTokens,
-                "all": issuedOrder,
+                "access_tokens": identity.issuedOrder.filter { identity.accessTokens[$0] != nil },
+                "refresh_tokens": identity.issuedOrder.filter { identity.refreshTokens[$0] != nil },
+                "id_tokens": identity.idTokens,
+                "all": identity.issuedOrder,
             ],
             "amazon": amazonStateJSON(),
         ]

@@ -6,12 +6,8 @@ import Foundation
 public final class SandboxServer: Sendable {
     public let engine: SandboxEngine
     private let server: HTTPServer
-    private let task: TaskBox
+    private let task: Task<Void, any Error>
     public let port: UInt16
-
-    final class TaskBox: @unchecked Sendable {
-        var task: Task<Void, any Error>?
-    }
 
     /// Starts listening on 127.0.0.1 (port 0: one the OS picks) and returns once connections are accepted.
     public init(engine: SandboxEngine = SandboxEngine(), port: UInt16 = 0) async throws {
@@ -20,9 +16,7 @@ public final class SandboxServer: Sendable {
         let server = HTTPServer(config: .init(address: address, timeout: 3600, logger: .disabled))
         await server.appendRoute("*", to: SandboxHandler(engine: engine))
         self.server = server
-        let box = TaskBox()
-        box.task = Task { try await server.run() }
-        self.task = box
+        self.task = Task { try await server.run() }
         try await server.waitUntilListening(timeout: 10)
         guard case .ip4(_, let bound)? = await server.listeningAddress else {
             throw SandboxError.notListening
@@ -34,7 +28,7 @@ public final class SandboxServer: Sendable {
 
     public func stop() async {
         await server.stop(timeout: 1)
-        task.task?.cancel()
+        task.cancel()
     }
 
     public enum SandboxError: Error { case notListening }

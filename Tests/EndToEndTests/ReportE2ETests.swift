@@ -1,21 +1,11 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// The report's HTML read by a real HTML5 parser (html5lib in the project's .venv, made by `make deps`), as facts
 /// a test can check: each waterfall's bars and labels, and everything that could reach outside the page.
 enum HTMLReport {
-    static let python: String? = {
-        let venv = E2E.packageRoot.appendingPathComponent(".venv/bin/python").path
-        guard FileManager.default.isExecutableFile(atPath: venv) else { return nil }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: venv)
-        p.arguments = ["-c", "import html5lib"]
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        guard (try? p.run()) != nil else { return nil }
-        p.waitUntilExit()
-        return p.terminationStatus == 0 ? venv : nil
-    }()
+    static let python = ProjectPython.venv(importing: "html5lib")
     static var available: Bool { python != nil }
 
     struct Waterfall: Decodable {

@@ -31,5 +31,16 @@ extension EndToEnd {
             #expect(printed.contains("export LMB_XERO_BASE_URL=http://127.0.0.1:\(port)"))
             #expect(String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).contains("sandbox stopped"))
         }
+
+        @Test("a port already taken is one line and exit 74: this machine refused the port, no retry will fix it")
+        func portTaken() async throws {
+            let dir = try E2E.newHome()
+            let blocker = try LMBProcess(["sandbox", "--port-file", dir + "/port"], home: dir)
+            defer { blocker.process.interrupt() }
+            let port = try await E2E.portFile(dir + "/port")
+            let r = try await E2E.run(["sandbox", "--port", port], home: dir)
+            #expect(r.status == 74)
+            #expect(r.stderr.contains("cannot listen on 127.0.0.1:\(port)"), "\(r.stderr)")
+        }
     }
 }

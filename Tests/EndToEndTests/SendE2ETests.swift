@@ -2,6 +2,7 @@ import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
+import TestSupport
 import Testing
 import XeroSandbox
 
@@ -270,7 +271,7 @@ extension EndToEnd {
 
 extension EndToEnd {
     @Suite("What lmb sends validates against Xero's OpenAPI description",
-           .enabled(if: E2EConformance.available, "needs ../shared/xero-openapi and openapi-core in .venv (make deps)"))
+           .enabled(if: PythonValidator.xeroOpenAPI.available, "needs ../shared/xero-openapi and openapi-core in .venv (make deps)"))
     struct SendConformanceTests {
         @Test("every fixture's PUT /Invoices body")
         func bodies() async throws {
@@ -283,36 +284,9 @@ extension EndToEnd {
                                                 "request_body": dry.stdout, "response_body": NSNull()]]
             let file = URL(fileURLWithPath: home + "/exchanges.json")
             try JSONSerialization.data(withJSONObject: exchanges).write(to: file)
-            let r = try await E2E.offPool { () -> (Int32, String) in
-                let p = Process()
-                p.executableURL = URL(fileURLWithPath: E2EConformance.python!)
-                p.arguments = [E2E.packageRoot.appendingPathComponent("scripts/validate_openapi.py").path, E2EConformance.spec.path, file.path]
-                let out = Pipe()
-                p.standardOutput = out
-                p.standardError = out
-                try p.run()
-                let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-                p.waitUntilExit()
-                return (p.terminationStatus, text)
-            }
+            let r = try await E2E.offPool { try PythonValidator.xeroOpenAPI.validate(exchanges: file) }
             #expect(r.0 == 0, "\(r.1)")
             #expect(r.1.contains("ok   lmb PUT /Invoices"))
         }
     }
-}
-
-enum E2EConformance {
-    static let spec = E2E.packageRoot.deletingLastPathComponent().appendingPathComponent("shared/xero-openapi/xero_accounting.yaml")
-    static let python: String? = {
-        let venv = E2E.packageRoot.appendingPathComponent(".venv/bin/python").path
-        guard FileManager.default.isExecutableFile(atPath: venv) else { return nil }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: venv)
-        p.arguments = ["-c", "import openapi_core"]
-        p.standardError = FileHandle.nullDevice
-        guard (try? p.run()) != nil else { return nil }
-        p.waitUntilExit()
-        return p.terminationStatus == 0 ? venv : nil
-    }()
-    static var available: Bool { FileManager.default.fileExists(atPath: spec.path) && python != nil }
 }

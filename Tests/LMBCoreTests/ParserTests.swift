@@ -153,6 +153,34 @@ struct EtsyTests {
         #expect(payouts[1].rows.contains { $0.title == "Transaction fee: Lamp, \"Woven\" Grille" })
     }
 
+    @Test("CR LF line ends and a title quoted over two lines read as the LF statement does, with the same payouts")
+    func crlfAndMultiLineField() throws {
+        let lf = try String(contentsOfFile: Paths.fixture("etsy-statement.csv"), encoding: .utf8)
+        let crlf = try writeTemp(lf.replacingOccurrences(of: "\n", with: "\r\n"), name: "crlf.csv")
+        let fromLF = try EtsyStatementParser(path: Paths.fixture("etsy-statement.csv")).parse().map(\.settlement)
+        #expect(try EtsyStatementParser(path: crlf).parse().map(\.settlement) == fromLF)
+
+        let header = "Date,Type,Title,Info,Currency,Amount,\"Fees & Taxes\",Net,\"Tax Details\"\r\n"
+        let rows = "\"November 2, 2025\",Deposit,\"$1.00 sent to your bank account\",,USD,--,--,--,--\r\n"
+            + "\"November 1, 2025\",Sale,\"Payment for Order #1:\r\ntwo lines\",,USD,$1.00,--,$1.00,--\r\n"
+        let payouts = try EtsyStatementParser(path: try writeTemp(header + rows, name: "s.csv")).parse()
+        #expect(payouts.count == 1)
+        #expect(payouts.first?.rows.map(\.title) == ["Payment for Order #1:\r\ntwo lines"])
+        #expect(payouts.first?.rows.map(\.line) == [3])
+        #expect(payouts.first?.settlement.header.totalMinor == 100)
+    }
+
+    @Test("one detection for every command: the Etsy header, Amazon V2 and V1 by their columns, else nothing")
+    func detection() throws {
+        #expect(SettlementFormat.detect(path: Paths.fixture("etsy-statement.csv")) == .etsy)
+        #expect(SettlementFormat.detect(path: Paths.fixture("v2-us.txt")) == .amazonV2)
+        #expect(SettlementFormat.detect(path: Paths.fixture("v2-fr-crlf-bom.txt")) == .amazonV2)
+        #expect(SettlementFormat.detect(path: Paths.fixture("v1-ca.txt")) == .amazonV1)
+        #expect(SettlementFormat.detect(path: Paths.fixture("bad-wrong-delimiter.txt")) == nil)
+        #expect(SettlementFormat.detect(path: Paths.fixture("bad-empty.txt")) == nil)
+        #expect(SettlementFormat.detect(path: "/nonexistent/file.csv") == nil)
+    }
+
     @Test("a statement without a deposit, or with a field that ends mid-quote, is refused with file:line")
     func refused() throws {
         let header = "Date,Type,Title,Info,Currency,Amount,\"Fees & Taxes\",Net,\"Tax Details\"\n"

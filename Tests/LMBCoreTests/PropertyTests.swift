@@ -1,4 +1,5 @@
 import Foundation
+import LMBFuzzHarness
 import PropertyBased
 import Testing
 @testable import LMBCore

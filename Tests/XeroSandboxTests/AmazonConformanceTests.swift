@@ -1,18 +1,10 @@
 import Foundation
+import TestSupport
 import Testing
 @testable import XeroSandbox
 
-enum SPAPIConformance {
-    static let model = Conformance.root.deletingLastPathComponent().appendingPathComponent("shared/amazon-spapi/reports_2021-06-30.json")
-
-    /// The project's virtualenv (made by `make deps`) if it has jsonschema, else nil: the test then skips.
-    static let python: String? = Conformance.venvPython(importing: "jsonschema")
-
-    static var available: Bool { FileManager.default.fileExists(atPath: model.path) && python != nil }
-}
-
 @Suite("The Amazon emulator's bodies validate against Amazon's model of the Reports API",
-       .enabled(if: SPAPIConformance.available, "needs ../shared/amazon-spapi and jsonschema in .venv (make deps)"))
+       .enabled(if: PythonValidator.amazonReports.available, "needs ../shared/amazon-spapi and jsonschema in .venv (make deps)"))
 struct AmazonConformanceTests {
     @Test("getReports, getReport, createReport, cancelReport, getReportDocument answers and the error bodies")
     func bodies() async throws {
@@ -67,16 +59,8 @@ struct AmazonConformanceTests {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("spapi-exchanges-\(UUID().uuidString).json")
         try JSONSerialization.data(withJSONObject: exchanges).write(to: file)
         defer { try? FileManager.default.removeItem(at: file) }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: SPAPIConformance.python!)
-        p.arguments = [Conformance.root.appendingPathComponent("scripts/validate_spapi.py").path, SPAPIConformance.model.path, file.path]
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = out
-        try p.run()
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        #expect(p.terminationStatus == 0, "\(text)")
+        let (status, text) = try PythonValidator.amazonReports.validate(exchanges: file)
+        #expect(status == 0, "\(text)")
         for exchange in exchanges { #expect(text.contains("ok   \(exchange["name"] as! String)\n"), "\(text)") }
         #expect(!text.contains("FAIL"), "\(text)")
     }

@@ -1,32 +1,10 @@
 import Foundation
+import TestSupport
 import Testing
 @testable import XeroSandbox
 
-enum Conformance {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static let spec = root.deletingLastPathComponent().appendingPathComponent("shared/xero-openapi/xero_accounting.yaml")
-
-    /// The project's virtualenv (made by `make deps`) if it has openapi-core, else nil: the test then skips.
-    static let python: String? = venvPython(importing: "openapi_core")
-
-    /// The project's virtualenv's python when it can import `module`; nil otherwise.
-    static func venvPython(importing module: String) -> String? {
-        let venv = root.appendingPathComponent(".venv/bin/python").path
-        guard FileManager.default.isExecutableFile(atPath: venv) else { return nil }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: venv)
-        p.arguments = ["-c", "import \(module)"]
-        p.standardError = FileHandle.nullDevice
-        guard (try? p.run()) != nil else { return nil }
-        p.waitUntilExit()
-        return p.terminationStatus == 0 ? venv : nil
-    }
-
-    static var available: Bool { FileManager.default.fileExists(atPath: spec.path) && python != nil }
-}
-
 @Suite("The sandbox's bodies validate against Xero's OpenAPI description",
-       .enabled(if: Conformance.available, "needs ../shared/xero-openapi and openapi-core in .venv (make deps)"))
+       .enabled(if: PythonValidator.xeroOpenAPI.available, "needs ../shared/xero-openapi and openapi-core in .venv (make deps)"))
 struct OpenAPIConformanceTests {
     @Test("200 and 400 answers of every accounting endpoint lmb uses")
     func bodies() async throws {
@@ -50,16 +28,8 @@ struct OpenAPIConformanceTests {
         }
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("exchanges-\(UUID().uuidString).json")
         try JSONSerialization.data(withJSONObject: exchanges).write(to: file)
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: Conformance.python!)
-        p.arguments = [Conformance.root.appendingPathComponent("scripts/validate_openapi.py").path, Conformance.spec.path, file.path]
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = out
-        try p.run()
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        #expect(p.terminationStatus == 0, "\(text)")
+        let (status, text) = try PythonValidator.xeroOpenAPI.validate(exchanges: file)
+        #expect(status == 0, "\(text)")
         for exchange in exchanges { #expect(text.contains("ok   \(exchange["name"] as! String)\n"), "\(text)") }
         #expect(!text.contains("FAIL"), "\(text)")
     }

@@ -32,7 +32,7 @@ public struct Importer: Sendable {
     public func importFile(path: String, displayName: String? = nil, conflict: Conflict, progress: SettlementParser.Progress? = nil,
                            recording record: Recorder? = nil) throws -> [ImportOutcome] {
         try InputFile.check(path, displayName: displayName)
-        if EtsyStatementParser.detect(path: path) {
+        if SettlementFormat.detect(path: path) == .etsy {
             return try importEtsy(path: path, displayName: displayName, conflict: conflict, record: record)
         }
         return [try importAmazon(path: path, displayName: displayName, conflict: conflict, progress: progress, record: record)]

@@ -62,7 +62,7 @@ extension Mapping {
     /// per payout for an Etsy statement.
     public static func settlements(inFile path: String) throws -> [ParsedSettlement] {
         try InputFile.check(path)
-        if EtsyStatementParser.detect(path: path) { return try EtsyStatementParser(path: path).parse().map(\.settlement) }
+        if SettlementFormat.detect(path: path) == .etsy { return try EtsyStatementParser(path: path).parse().map(\.settlement) }
         return [try SettlementParser(path: path).parse(hashContent: false)]
     }
 }

@@ -13,13 +13,8 @@ public struct EtsyStatementParser {
         self.displayName = displayName ?? path
     }
 
-    /// True when a file starts with an Etsy statement's header.
-    public static func detect(path: String) -> Bool {
-        guard let handle = FileHandle(forReadingAtPath: path) else { return false }
-        defer { try? handle.close() }
-        let head = String(decoding: handle.readData(ofLength: 64), as: UTF8.self).replacingOccurrences(of: "\u{FEFF}", with: "")
-        return head.hasPrefix("Date,Type,Title")
-    }
+    /// The first bytes of an Etsy statement, after any byte-order mark (SettlementFormat.detect reads them).
+    static let headerStart = "Date,Type,Title"
 
     public struct Row: Sendable {
         public var line: Int
@@ -42,16 +37,17 @@ public struct EtsyStatementParser {
         SettlementFileError(.malformed, file: displayName, line: line, message)
     }
 
+    private func openReader() throws -> LineReader {
+        do { return try LineReader(path: path) } catch {
+            if case .cannotOpen(_, let code) = error, code == ENOENT { throw SettlementFileError(.notFound, file: displayName, "no such file") }
+            throw fail(nil, "cannot be read")
+        }
+    }
+
+    /// Reads the statement line by line (memory holds the rows kept, not the file), then splits it into payouts.
     public func parse() throws -> [Payout] {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw SettlementFileError(FileManager.default.fileExists(atPath: path) ? .malformed : .notFound, file: displayName,
-                                      FileManager.default.fileExists(atPath: path) ? "cannot be read" : "no such file")
-        }
-        guard let text = String(data: data, encoding: .utf8) ?? String(data: data, encoding: .windowsCP1252) else {
-            throw fail(nil, "not text")
-        }
-        let records = try Self.csv(text.replacingOccurrences(of: "\u{FEFF}", with: ""), fail: fail)
-        guard let header = records.first else { throw fail(nil, "the file is empty") }
+        var records = CSVRecords(lines: try openReader(), fail: fail)
+        guard let header = try records.next() else { throw fail(nil, "the file is empty") }
         let names = header.fields.map { $0.lowercased() }
         func column(_ name: String) throws -> Int {
             guard let i = names.firstIndex(of: name) else { throw fail(1, "the header has no '\(name)' column") }
@@ -61,7 +57,8 @@ public struct EtsyStatementParser {
                                                               try column("info"), try column("currency"), try column("net"))
         var amounts = AmountParser(exponent: 2)
         var rows: [Row] = []
-        for record in records.dropFirst() where !record.fields.allSatisfy({ $0.trimmingCharacters(in: .whitespaces).isEmpty }) {
+        while let record = try records.next() {
+            if record.fields.allSatisfy({ $0.trimmingCharacters(in: .whitespaces).isEmpty }) { continue }
             let f = record.fields
             guard f.count == names.count else { throw fail(record.line, "\(f.count) fields where the header has \(names.count); is a field with a comma not quoted?") }
             guard let date = Self.date(f[cDate]) else { throw fail(record.line, "date '\(f[cDate])' is not a date like 'October 31, 2025'") }
@@ -141,41 +138,79 @@ public struct EtsyStatementParser {
     }
 
     struct Record { var line: Int; var fields: [String] }
+}
 
-    /// RFC 4180: quoted fields with doubled quotes, commas and newlines inside quotes.
-    static func csv(_ text: String, fail: (Int?, String) -> SettlementFileError) throws -> [Record] {
-        var records: [Record] = []
-        var field = ""
+/// RFC 4180 records, read line by line: quoted fields with doubled quotes, and commas and line breaks inside quotes
+/// (a record then spans lines). Text is UTF-8, or Windows-1252 when it is not, decided as for Amazon reports.
+struct CSVRecords: ~Copyable {
+    private var lines: LineReader
+    private var text = TextDecoding()
+    private var consumed = 0
+    private let fail: (Int?, String) -> SettlementFileError
+
+    init(lines: consuming LineReader, fail: @escaping (Int?, String) -> SettlementFileError) {
+        self.lines = lines
+        self.fail = fail
+    }
+
+    /// The next record, or nil at the end of the file.
+    mutating func next() throws -> EtsyStatementParser.Record? {
         var fields: [String] = []
+        var field = ""
         var inQuotes = false
-        var line = 1
-        var recordLine = 1
-        var chars = Array(text.unicodeScalars)[...]
-        while let c = chars.popFirst() {
-            if inQuotes {
-                if c == "\"" {
-                    if chars.first == "\"" { field.unicodeScalars.append("\""); chars.removeFirst() } else { inQuotes = false }
-                } else {
-                    if c == "\n" { line += 1 }
-                    field.unicodeScalars.append(c)
+        var recordLine: Int?
+        while let next = try nextLine() {
+            let (line, number, crlf) = next
+            if recordLine == nil { recordLine = number }
+            var chars = line.unicodeScalars[...]
+            while let c = chars.popFirst() {
+                if inQuotes {
+                    if c == "\"" {
+                        if chars.first == "\"" { field.unicodeScalars.append("\""); chars.removeFirst() } else { inQuotes = false }
+                    } else {
+                        field.unicodeScalars.append(c)
+                    }
+                    continue
                 }
+                switch c {
+                case "\"": inQuotes = true
+                case ",": fields.append(field); field = ""
+                case "\r": continue
+                case "\0": throw fail(number, "binary data (a NUL byte); a statement is text")
+                default: field.unicodeScalars.append(c)
+                }
+            }
+            if inQuotes {
+                field += crlf ? "\r\n" : "\n"   // a line break inside quotes belongs to the field
                 continue
             }
-            switch c {
-            case "\"": inQuotes = true
-            case ",": fields.append(field); field = ""
-            case "\r": continue
-            case "\n":
-                fields.append(field); field = ""
-                records.append(Record(line: recordLine, fields: fields)); fields = []
-                line += 1
-                recordLine = line
-            case "\0": throw fail(line, "binary data (a NUL byte); a statement is text")
-            default: field.unicodeScalars.append(c)
-            }
+            fields.append(field)
+            return EtsyStatementParser.Record(line: recordLine ?? number, fields: fields)
         }
         if inQuotes { throw fail(recordLine, "a quoted field is never closed (the file ends mid-row)") }
-        if !field.isEmpty || !fields.isEmpty { fields.append(field); records.append(Record(line: recordLine, fields: fields)) }
-        return records
+        return nil
+    }
+
+    /// The next line as text, its number, and whether it ended in CR LF (kept as such inside a quoted field).
+    private mutating func nextLine() throws -> (String, Int, Bool)? {
+        var decoder = text
+        var before = consumed
+        defer { text = decoder; consumed = before }
+        do {
+            return try lines.nextLine { bytes, number, after -> (String, Int, Bool) in
+                let terminator = after - before - bytes.count
+                before = after
+                var bytes = bytes
+                if number == 1, bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes = UnsafeBufferPointer(rebasing: bytes[3...]) }
+                return (try decoder.string(bytes), number, terminator == 2)
+            }
+        } catch let error as LineReader.Failure {
+            switch error {
+            case .lineTooLong(let line, let limit): throw fail(line, "a line longer than \(limit / 1024) KiB; this is not an Etsy statement")
+            default: throw fail(nil, "cannot be read")
+            }
+        } catch is TextDecoding.Failure {
+            throw fail(lines.lineNumber, "text that is neither valid UTF-8 nor consistently Windows-1252")
+        }
     }
 }

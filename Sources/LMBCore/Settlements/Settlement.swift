@@ -14,6 +14,15 @@ public enum SettlementFormat: String, Codable, Sendable, CaseIterable {
 
     /// Invoice numbers are the prefix and the settlement id (Etsy payout ids already say "etsy-").
     public var invoicePrefix: String { self == .etsy ? "" : "AMZ-" }
+
+    /// An Amazon report's format from the columns its header names (lower-cased): V2 has one amount column and its
+    /// amount-type, V1 spreads amounts over price-amount, item-related-fee-amount and others. Nil for neither.
+    static func amazon(hasColumn: (String) -> Bool) -> SettlementFormat? {
+        guard hasColumn("settlement-id") else { return nil }
+        if hasColumn("amount-type") && hasColumn("amount") { return .amazonV2 }
+        if hasColumn("price-amount") || hasColumn("item-related-fee-amount") { return .amazonV1 }
+        return nil
+    }
 }
 
 /// What the summary row of a settlement report says.

@@ -82,21 +82,17 @@ public struct SettlementParser {
             guard let i = index[name] else { throw fail(line, "the header has no '\(name)' column") }
             return i
         }
-        let isV2 = index["amount-type"] != nil && index["amount"] != nil
-        let isV1 = index["price-amount"] != nil || index["item-related-fee-amount"] != nil
-        guard index["settlement-id"] != nil, isV2 || isV1 else {
+        guard let format = SettlementFormat.amazon(hasColumn: { index[$0] != nil }) else {
             if names.count == 1, let only = names.first, only.contains(",") || only.contains(";") {
                 throw fail(line, "the header is not tab-separated (found '\(only.contains(",") ? "," : ";")'); Amazon settlement reports are tab-separated text")
             }
             throw fail(line, "not an Amazon settlement report: the header lacks settlement-id and amount columns")
         }
         var amounts: [AmountColumn] = []
-        let format: SettlementFormat
+        let isV2 = format == .amazonV2
         if isV2 {
-            format = .amazonV2
             amounts = [AmountColumn(amount: try required("amount"), description: try required("amount-description"), amountType: nil)]
         } else {
-            format = .amazonV1
             for c in Self.v1AmountColumns {
                 guard let a = index[c.amount] else { continue }
                 let d = c.type.flatMap { index[$0] } ?? index["transaction-type"]

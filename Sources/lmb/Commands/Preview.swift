@@ -54,7 +54,7 @@ extension LMB {
                 let store = try ctx.existingStore()
                 if InputFile.namesFile(target) {
                     try InputFile.check(target)
-                    if EtsyStatementParser.detect(path: target) {
+                    if SettlementFormat.detect(path: target) == .etsy {
                         return try previewEtsy(mapping: mapping, lock: try store?.organisationFacts(tenant: nil)?.lockDate)
                     }
                     let parsed = try SettlementParser(path: target).parseForBooking(mapping)

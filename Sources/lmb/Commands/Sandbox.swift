@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LMBCore
 import XeroSandbox
 
 extension SandboxScenario: ExpressibleByArgument {}
@@ -45,8 +46,10 @@ extension LMB {
             do {
                 server = try await SandboxServer(engine: engine, port: port)
             } catch {
+                // A port taken or not ours to bind is this machine refusing a resource, not a wrong argument, and
+                // not something a cron retry would fix (ExitStatus.temporary): 74, as the policy says.
                 Terminal.error("cannot listen on 127.0.0.1:\(port): \(error)")
-                throw ExitCode(69)
+                throw ExitCode(ExitStatus.ioError.rawValue)
             }
             if let portFile { try? String(server.port).write(toFile: portFile, atomically: true, encoding: .utf8) }
             Terminal.out("""
@@ -61,36 +64,20 @@ extension LMB {
             Terminal.err("sandbox stopped")
         }
 
+        /// Returns at the first SIGINT or SIGTERM. The stream takes any number of signals (both may come, or
+        /// Ctrl-C twice), so nothing needs a lock; the signals stay ignored after, while the server stops.
         func waitForInterrupt() async {
             signal(SIGINT, SIG_IGN)
             signal(SIGTERM, SIG_IGN)
-            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                let once = OnceFlag()
-                let sources = [SIGINT, SIGTERM].map { sig -> DispatchSourceSignal in
-                    let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-                    source.setEventHandler { if once.claim() { continuation.resume() } }
-                    source.resume()
-                    return source
-                }
-                SignalSources.keep(sources)
+            let (signals, delivered) = AsyncStream<Int32>.makeStream()
+            let sources = [SIGINT, SIGTERM].map { sig -> DispatchSourceSignal in
+                let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+                source.setEventHandler { delivered.yield(sig) }
+                source.resume()
+                return source
             }
+            for await _ in signals { break }
+            withExtendedLifetime(sources) {}
         }
-    }
-}
-
-/// Keeps signal sources alive for the life of the process.
-enum SignalSources {
-    nonisolated(unsafe) private static var sources: [DispatchSourceSignal] = []
-    static func keep(_ s: [DispatchSourceSignal]) { sources += s }
-}
-
-final class OnceFlag: @unchecked Sendable {
-    private let lock = NSLock()
-    private var done = false
-    func claim() -> Bool {
-        lock.lock(); defer { lock.unlock() }
-        if done { return false }
-        done = true
-        return true
     }
 }

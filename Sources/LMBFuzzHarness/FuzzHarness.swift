@@ -1,7 +1,9 @@
 import Foundation
+import LMBCore
 
 /// What the fuzzer feeds: one input through the settlement parser and through the decoding of Xero's answers.
-/// Any input may be refused; none may crash, hang or be accepted without adding up.
+/// Any input may be refused; none may crash, hang or be accepted without adding up. A library of its own, outside
+/// LMBCore, so that lmb ships no fuzz code: `lmb-fuzz` drives it, and LMBCoreTests replays fuzz/ through it.
 public enum FuzzHarness {
     public static func run(_ data: Data, scratch: String) {
         // 1. The settlement parser, from a file as lmb reads it.
