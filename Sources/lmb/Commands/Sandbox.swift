@@ -6,7 +6,7 @@ import XeroSandbox
 extension SandboxScenario: ExpressibleByArgument {}
 
 extension LMB {
-    struct Sandbox: AsyncParsableCommand {
+    struct Sandbox: AsyncContextCommand {
         static let configuration = CommandConfiguration(
             abstract: "Run a local Amazon and Xero emulator, to try lmb with no Amazon or Xero account.",
             discussion: """
@@ -26,6 +26,8 @@ extension LMB {
             {"rate":…,"burst":…}},"access_token_seconds":…,"presigned_url_seconds":…}).
             """)
 
+        @OptionGroup var global: GlobalOptions
+
         @Option(help: "Port to listen on (0: one the OS picks).")
         var port: UInt16 = 0
 
@@ -38,7 +40,7 @@ extension LMB {
         @Option(name: .customLong("port-file"), help: ArgumentHelp("Write the chosen port to this file once listening (for scripts).", valueName: "file"))
         var portFile: String?
 
-        func run() async throws {
+        func run(_ ctx: RunContext) async throws {
             var options = SandboxEngine.Options()
             options.baseCurrency = baseCurrency.uppercased()
             let engine = SandboxEngine(options: options, scenario: scenario)
