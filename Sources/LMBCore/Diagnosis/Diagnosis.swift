@@ -40,6 +40,8 @@ public struct DiagnosisReport: Sendable {
     /// The first failure's classification (Xero's or Amazon's), or `ok`.
     public var verdict: String { firstFailure?.classification ?? "ok" }
     public var runbook: [String] { firstFailure?.runbook ?? [] }
+    /// The first failure's runbook whole: its steps, the command that fixes it, the command that proves it.
+    public var fullRunbook: Runbook? { firstFailure?.failure.map { Runbook.of($0) } }
     public var exitStatus: ExitStatus { ExitStatus.worst(checks.compactMap(\.exitStatus)) }
     public var exitCode: Int32 { exitStatus.rawValue }
 }

@@ -3,6 +3,8 @@ import GRDB
 import GRDBSQLite
 
 /// The SQLite store: settlements, every transaction row, the groups the ledger books from, postings and events.
+// @unchecked: GRDB's DatabaseQueue serialises every access itself, and `factsCache` is read and written only under
+// `factsLock`; everything else is immutable.
 public final class Store: @unchecked Sendable {
     /// Only Store/ runs SQL: everything else asks through named methods.
     let dbQueue: DatabaseQueue

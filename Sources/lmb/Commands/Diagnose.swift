@@ -49,6 +49,7 @@ extension LMB {
                         ("verdict", .string(report.verdict)),
                         ("checks", .array(report.checks.map(SupportBundle.checkJSON))),
                         ("runbook", .array(report.runbook.map(JSON.string))),
+                        ("fixCommand", .optional(report.fullRunbook?.fix)), ("checkCommand", .optional(report.fullRunbook?.check)),
                     ]
                     if let focus { fields.append(("settlement", focus)) }
                     Terminal.out(JSON.object(fields).rendered())
