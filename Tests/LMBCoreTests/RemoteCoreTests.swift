@@ -340,3 +340,51 @@ struct RunbookShapeTests {
         }
     }
 }
+
+// MARK: - What the review found
+
+@Suite("Answers that prove nothing are never refusals")
+struct UnprovenAnswerTests {
+    @Test("a 2xx to PUT /Invoices without the document's element leaves it unsure: looked up, never posted twice")
+    func elementMissing() async throws {
+        let world = try FakeWorld()
+        try world.connect()
+        _ = try Importer(store: try world.ctx.store()).importFile(path: Paths.fixture("v2-negative.txt"))
+        let id = try #require(try world.ctx.store().allSettlements().first?.header.id)
+        world.organisationAnswers(currency: try world.ctx.store().allSettlements()[0].header.currency)
+        world.transport.on("PUT", "/Invoices", ScriptedTransport.json(200, #"{"Invoices":[]}"#))
+        world.transport.on("GET", "/Invoices") { request in
+            let numbers = URLComponents(url: request.url, resolvingAgainstBaseURL: false)?.queryItems?.first { $0.name == "InvoiceNumbers" }?.value ?? ""
+            let found = numbers.split(separator: ",").map { #"{"InvoiceID":"inv-\#($0)","InvoiceNumber":"\#($0)","Status":"DRAFT","Type":"ACCPAY"}"# }
+            return ScriptedTransport.json(200, #"{"Invoices":[\#(found.joined(separator: ","))]}"#)
+        }
+        let flow = SendFlow(ctx: world.ctx, mapping: .defaults, all: false, ids: [id], status: "DRAFT", tenant: nil)
+        let first = try #require(try await flow.perform())
+        #expect(first[0].classification == .unexpectedAnswer)
+        #expect(try world.ctx.store().unsurePostings().map(\.settlementID) == [id])
+        _ = try await flow.perform()
+        #expect(world.transport.requests("PUT", "/Invoices").count == 1)
+        #expect(try world.ctx.store().unsurePostings().isEmpty)
+    }
+
+    @Test("a garbled 2xx from the token endpoint is asked again once with the refresh token held", arguments: TokenManagerTests.Service.allCases)
+    func garbledTokenAnswer(_ service: TokenManagerTests.Service) async throws {
+        let world = try FakeWorld()
+        let manager = try TokenManagerTests.manager(service, world)
+        world.transport.on("POST", TokenManagerTests.tokenPath(service), ScriptedTransport.json(200, "<html>"),
+                           TokenManagerTests.answer("access-2", refresh: "refresh-2"))
+        #expect(try await manager.renew(rejected: TokenManagerTests.held(service)) == "access-2")
+        #expect(world.transport.requests("POST", TokenManagerTests.tokenPath(service)).count == 2)
+    }
+
+    @Test("tokens never show in a token set's description or dump")
+    func tokensHidden() {
+        let set = TokenSet(accessToken: "eyJ-access-secret", expiresIn: 1800, refreshToken: "refresh-secret")
+        var dumped = ""
+        dump(set, to: &dumped)
+        dump(HeldTokens(accessToken: "eyJ-access-secret", refreshToken: "refresh-secret"), to: &dumped)
+        for text in [dumped, "\(set)"] {
+            #expect(!text.contains("access-secret") && !text.contains("refresh-secret"))
+        }
+    }
+}

@@ -2,7 +2,10 @@ import Foundation
 
 /// What a channel may use of the world during one fetch or diagnosis: the store, the home, the one transport and
 /// clock, the configuration, and where to say what it is doing.
-public struct ChannelEnvironment: Sendable {
+public struct ChannelEnvironment: Sendable, CustomReflectable {
+    /// The environment may hold secrets: a dump shows its names only.
+    public var customMirror: Mirror { Mirror(self, children: ["home": home.url.path, "environment": environment.keys.sorted()]) }
+
     public var store: Store
     public var home: LMBHome
     public var transport: any HTTPTransport

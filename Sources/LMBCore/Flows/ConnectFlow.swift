@@ -153,7 +153,9 @@ public struct ConnectFlow: Sendable {
             }
         }
         let sharing = try session.store.connections().filter { $0.credentialID == connection.credentialID && $0.tenantID != connection.tenantID }
-        if sharing.isEmpty, let refresh = connection.credential.refreshToken {
+        // Deleting may have renewed the tokens: revoke the refresh token as it is now, not as it was read.
+        let current = try session.store.connections().first { $0.tenantID == connection.tenantID }?.credential ?? connection.credential
+        if sharing.isEmpty, let refresh = current.refreshToken {
             do {
                 try await session.oauth.revoke(refreshToken: refresh, clientID: connection.credential.clientID,
                                                secret: connection.credential.kind == .webApp ? session.clientSecret : nil)

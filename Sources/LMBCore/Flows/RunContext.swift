@@ -59,7 +59,7 @@ public struct NoPrompter: Prompter {
 /// The outside world for one run, built once: the environment, the home, the clock, output, prompts, the HTTP
 /// transport and the store (opened once, on first use, however many steps ask for it). Nothing in the flows reads
 /// the process environment, the time or the terminal except through this.
-public final class RunContext: Sendable {
+public final class RunContext: Sendable, CustomReflectable {
     public let environment: [String: String]
     public let home: LMBHome
     public let clock: any LMBClock
@@ -68,6 +68,9 @@ public final class RunContext: Sendable {
     /// The transport for a configuration (libcurl with its timeouts; traced under --verbose; a fake in tests).
     public let makeTransport: @Sendable (LMBConfig) -> any HTTPTransport
     private let opened = OpenedStore()
+
+    /// The environment may hold secrets (LMB_XERO_CLIENT_SECRET, LMB_AMAZON_REFRESH_TOKEN): a dump shows its names only.
+    public var customMirror: Mirror { Mirror(self, children: ["home": home.url.path, "environment": environment.keys.sorted()]) }
 
     public init(environment: [String: String], home: LMBHome, clock: any LMBClock, output: Output, prompter: any Prompter = NoPrompter(),
                 transport: @escaping @Sendable (LMBConfig) -> any HTTPTransport) {

@@ -59,6 +59,7 @@ public struct Exchange: Sendable {
         var renewed = false
         var waitCount = 0
         var waited = 0.0
+        var serverErrorSeen = false
         while true {
             try await pace()
             let hidden = secrets + (token.map { [$0] } ?? [])
@@ -72,7 +73,9 @@ public struct Exchange: Sendable {
             await observe(response)
             guard var failure = classify(response) else { return response }
             failure.operation = failure.operation ?? operation
+            failure.earlierAttemptMayHaveBeenProcessed = serverErrorSeen
             failure = failure.redacting(hidden)
+            if response.status >= 500 { serverErrorSeen = true }
 
             if failure.accessTokenRejected, let tokens, let used = token {
                 guard !renewed else {

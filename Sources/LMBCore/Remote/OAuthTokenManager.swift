@@ -1,7 +1,10 @@
 import Foundation
 
-/// An authorisation's tokens as its vault holds them.
-public struct HeldTokens: Sendable, Equatable {
+/// An authorisation's tokens as its vault holds them. No description or dump shows a token.
+public struct HeldTokens: Sendable, Equatable, CustomStringConvertible, CustomReflectable {
+    public var description: String { "HeldTokens(access expires \(accessExpiresAt.map { "\($0)" } ?? "-"), refresh token \(refreshToken == nil ? "none" : "held"))" }
+    public var customMirror: Mirror { Mirror(self, children: ["accessExpiresAt": accessExpiresAt as Any, "refreshIssuedAt": refreshIssuedAt as Any]) }
+
     public var accessToken: String?
     public var accessExpiresAt: Date?
     public var refreshToken: String?
@@ -15,8 +18,11 @@ public struct HeldTokens: Sendable, Equatable {
     }
 }
 
-/// The token set a token endpoint answered.
-public struct TokenSet: Sendable, Equatable {
+/// The token set a token endpoint answered. No description or dump shows a token.
+public struct TokenSet: Sendable, Equatable, CustomStringConvertible, CustomReflectable {
+    public var description: String { "TokenSet(expires in \(expiresIn) s, scope \(scope ?? "-"), refresh token \(refreshToken == nil ? "none" : "new"))" }
+    public var customMirror: Mirror { Mirror(self, children: ["expiresIn": expiresIn, "scope": scope as Any]) }
+
     public var accessToken: String
     public var expiresIn: Int
     /// A new refresh token when the service rotates them (Xero does on every refresh); nil keeps the old one.
@@ -119,18 +125,28 @@ public struct OAuthTokenManager: AccessTokenSource, CustomReflectable {
     /// Asks the token endpoint for new tokens (under the vault's lock).
     func obtain(_ held: HeldTokens) throws -> TokenSet {
         let request = try grant.request(renewing: held, now: clock.now)
-        var response: HTTPResponse
+        let secrets = grant.secrets + [held.refreshToken, held.accessToken].compactMap { $0 }
+        do {
+            return try exchange(request, secrets: secrets)
+        } catch let first as RemoteFailure where first.classification == .network || first.classification == .unexpectedAnswer {
+            // The service may have rotated the refresh token and the answer was lost or garbled: the old one stays
+            // valid for a grace period (Xero: 30 minutes), so asking once more with it is safe and saves a reconnect.
+            do { return try exchange(request, secrets: secrets) } catch let again as RemoteFailure {
+                throw again.adding(evidence: "the token request failed twice; the first time: \(first.message)")
+            }
+        }
+    }
+
+    func exchange(_ request: HTTPRequest, secrets: [String]) throws -> TokenSet {
+        let response: HTTPResponse
         do {
             response = try transport.sendBlocking(request)
-        } catch let first as TransportError {
-            do { response = try transport.sendBlocking(request) } catch let again as TransportError {
-                throw RemoteFailure.transport(again, service: grant.service, operation: "token request")
-                    .adding(evidence: "the token request failed twice: \(first)").redacting(grant.secrets)
-            }
+        } catch let error as TransportError {
+            throw RemoteFailure.transport(error, service: grant.service, operation: "token request").redacting(secrets)
         }
         if var failure = grant.classify(response) {
             failure.operation = failure.operation ?? "token request"
-            throw failure.redacting(grant.secrets)
+            throw failure.redacting(secrets)
         }
         return try TokenSet.decode(response, service: grant.service, defaultLifetime: grant.defaultLifetime)
     }

@@ -93,6 +93,9 @@ public struct RemoteFailure: Error, Sendable, Equatable, CustomStringConvertible
     public var accessTokenRejected = false
     /// S3 said a pre-signed address expired: asking for a fresh one may help.
     public var documentURLExpired = false
+    /// An earlier attempt of the same call got a server error the exchange loop waited out: that attempt may have
+    /// been processed, so this failure is no proof that nothing was created.
+    public var earlierAttemptMayHaveBeenProcessed = false
 
     public init(_ classification: Classification, _ message: String, service: RemoteService, operation: String? = nil,
                 code: String? = nil, details: String? = nil, status: Int? = nil, requestID: String? = nil,

@@ -263,7 +263,8 @@ public struct Sender: Sendable {
             } catch let failure as RemoteFailure {
                 // A definite refusal (4xx) created nothing; a lost, unreadable or 5xx answer may have: leave those
                 // `sending`, so the next send looks them up in Xero before posting anything again.
-                let answered = failure.classification != .unexpectedAnswer && (failure.status.map { $0 < 500 } ?? false)
+                let answered = failure.classification != .unexpectedAnswer && !failure.earlierAttemptMayHaveBeenProcessed
+                    && (failure.status.map { $0 < 500 } ?? false)
                 for doc in batch {
                     if answered { try recordRefusal(doc) }
                     outcomes[doc.settlementID, default: []].append((doc, .failure(failure)))
@@ -281,7 +282,16 @@ public struct Sender: Sendable {
             try markSent(doc, invoiceID: invoiceID, status: inv.Status, recovered: false)
             return .success(inv)
         }
-        let messages = inv?.ValidationErrors?.compactMap(\.Message) ?? ["Xero's answer did not include \(doc.invoiceNumber)"]
+        let messages = inv?.ValidationErrors?.compactMap(\.Message) ?? []
+        guard let inv, inv.HasErrors == true, !messages.isEmpty else {
+            // Xero answered 2xx without saying this document was refused (an element missing, no InvoiceID): it may
+            // have been created. It stays `sending`, and the next send looks it up by number before posting it again
+            // (bills have no unique-number check in Xero to fall back on).
+            let f = RemoteFailure.xero(.unexpectedAnswer, "Xero's answer did not show \(doc.invoiceNumber) created or refused; it is looked up in Xero before it is sent again",
+                                       status: 200, requestID: await client.lastCorrelationID,
+                                       evidence: [inv == nil ? "no element for \(doc.invoiceNumber) in the answer" : "the element for \(doc.invoiceNumber) has no InvoiceID and no validation errors"])
+            return .failure(f)
+        }
         if messages.contains(where: { $0.contains("must be unique") }), let existing = try? await client.invoices(numbers: [doc.invoiceNumber]).first,
            let invoiceID = existing.InvoiceID {
             try markSent(doc, invoiceID: invoiceID, status: existing.Status, recovered: true)
@@ -289,7 +299,7 @@ public struct Sender: Sendable {
         }
         let f = RemoteFailure.xero(.validationFailed, messages.joined(separator: "; "), status: 200,
                             requestID: await client.lastCorrelationID, validationErrors: messages,
-                            evidence: ["HasErrors on the element for \(doc.invoiceNumber)", "Xero refused the document; nothing was created for it"])
+                            evidence: ["HasErrors on the element for \(inv.InvoiceNumber ?? doc.invoiceNumber)", "Xero refused the document; nothing was created for it"])
         try recordRefusal(doc)
         return .failure(f)
     }

@@ -101,9 +101,18 @@ public struct OAuthClient: Sendable {
     }
 
     /// One call through the exchange loop, classified by Xero's rules.
+    /// What the request carries that no failure may repeat: the form's values (a code, a verifier, a refresh token)
+    /// and the Authorization header's credential.
     func call(_ service: RemoteService, _ operation: String, _ request: HTTPRequest) async throws -> HTTPResponse {
-        try await exchange.perform(service: service, operation: operation, tokens: nil,
-                                   classify: { XeroErrorClassifier.classify($0, service: service) }, request: { _ in request })
+        let secretFields: Set<String> = ["code", "code_verifier", "refresh_token", "token", "client_secret"]
+        let form = String(decoding: request.body ?? Data(), as: UTF8.self).split(separator: "&").compactMap { pair -> String? in
+            let kv = pair.split(separator: "=", maxSplits: 1).map(String.init)
+            guard kv.count == 2, secretFields.contains(kv[0]) else { return nil }
+            return kv[1].removingPercentEncoding
+        }
+        let credentials = request.headers.filter { $0.0.lowercased() == "authorization" }.compactMap { $0.1.split(separator: " ").last.map(String.init) }
+        return try await exchange.perform(service: service, operation: operation, tokens: nil, secrets: (form + credentials).filter { $0.count >= 4 },
+                                          classify: { XeroErrorClassifier.classify($0, service: service) }, request: { _ in request })
     }
 
     /// Revokes a refresh token (which ends every connection it authorised).

@@ -102,7 +102,8 @@ public actor XeroClient {
         let seconds = 61 - Double(Int(exchange.clock.now.timeIntervalSince1970) % 60)
         onWait?(seconds, "Xero allows \(remaining) more call(s) this minute")
         try await exchange.clock.sleep(seconds: seconds)
-        minuteRemaining = nil
+        // The actor ran other calls during the wait: keep what their answers said, forget only what was waited out.
+        if minuteRemaining == remaining { minuteRemaining = nil }
     }
 
     /// After a 403, tell a user without permission from a stale connection: is the tenant still in /connections,

@@ -65,6 +65,9 @@ public enum XeroVoice: ProviderVoice {
                     "Run `lmb send --all` again; anything whose answer was lost is looked up in Xero before it is sent again."]
         case .notConnected:
             return ["Run `lmb connect --client-id <your app's client id>` and sign in as a Xero user with the Standard or Adviser role.", again]
+        case .config where failure.status == 404:
+            return ["Xero answered 404 without its own error body: there is no Xero API at the address lmb used. Unless you point lmb at the sandbox, unset LMB_XERO_BASE_URL and remove xero_base_url from config.json.",
+                    "Run `lmb diagnose`; if it passes and this persists, Xero has changed its API: update lmb.", again]
         case .config:
             return ["Fix the configuration named above (lmb's config.json, LMB_XERO_* environment variables, or the client_secret file).", again]
         case .unexpectedAnswer, .documentUnreadable:
@@ -72,8 +75,8 @@ public enum XeroVoice: ProviderVoice {
                     "If LMB_XERO_BASE_URL is set, check that it points at lmb's sandbox; otherwise run `lmb diagnose --bundle FILE` and send the file to lmb's maintainers.",
                     again]
         case .notFound:
-            return ["Xero has no such resource at the address lmb used at the address lmb used. Unless you point lmb at the sandbox, unset LMB_XERO_BASE_URL and remove xero_base_url from config.json.",
-                    "Run `lmb diagnose`; if it passes and this persists, Xero has changed its API: update lmb.", again]
+            return ["Xero holds no such resource (it answered 404 with its own error body): a document or contact lmb looked for was deleted in Xero, or belongs to another organisation.",
+                    "Run `lmb diagnose --settlement <settlement-id>` to see what lmb asked for, and check the organisation it is connected to (`lmb status`).", again]
         case .tooLarge:
             return ["The document is larger than Xero accepts in one request (3.5 MB). Group lines by category (remove \"grouping\": \"sku\" from mapping.json), which keeps a settlement to a few dozen lines.",
                     again]
