@@ -33,7 +33,7 @@ public struct AmazonReportsClient: Sendable {
         Exchange(transport: transport, clock: clock,
                  waits: WaitPolicy(maxWaits: pacing.maxRateLimitRetries, maxSingleWait: pacing.maxRateLimitWait,
                                    maxTotalWait: pacing.maxRateLimitWait, defaultWait: 60),
-                 onWait: { [limiter] _, line in Task { await limiter.note(line) } })
+                 onWait: { [limiter] _, line in await limiter.note(line) })
     }
 
     // MARK: getReports

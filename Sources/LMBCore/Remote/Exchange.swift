@@ -35,10 +35,10 @@ public struct Exchange: Sendable {
     public var clock: any LMBClock
     public var waits: WaitPolicy
     /// Told (seconds, reason) before each wait, so that a person does not take a wait for a hang.
-    public var onWait: (@Sendable (Double, String) -> Void)?
+    public var onWait: (@Sendable (Double, String) async -> Void)?
 
     public init(transport: any HTTPTransport, clock: any LMBClock, waits: WaitPolicy = WaitPolicy(),
-                onWait: (@Sendable (Double, String) -> Void)? = nil) {
+                onWait: (@Sendable (Double, String) async -> Void)? = nil) {
         self.transport = transport
         self.clock = clock
         self.waits = waits
@@ -95,7 +95,7 @@ public struct Exchange: Sendable {
             }
             waitCount += 1
             waited += wait
-            onWait?(wait, "\(service.name) answered \(response.status) to \(operation); waiting \(Int(wait.rounded(.up))) s (wait \(waitCount) of \(waits.maxWaits))")
+            await onWait?(wait, "\(service.name) answered \(response.status) to \(operation); waiting \(Int(wait.rounded(.up))) s (wait \(waitCount) of \(waits.maxWaits))")
             try await clock.sleep(seconds: wait)
         }
     }

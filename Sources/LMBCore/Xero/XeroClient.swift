@@ -24,7 +24,7 @@ public actor XeroClient {
 
     public func setOnWait(_ f: (@Sendable (Double, String) -> Void)?) {
         onWait = f
-        exchange.onWait = f
+        exchange.onWait = f.map { f in { @Sendable seconds, line in f(seconds, line) } }
     }
 
     /// Sends one accounting API call; throws a classified `RemoteFailure` for anything but 2xx.
