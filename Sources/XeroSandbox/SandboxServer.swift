@@ -16,8 +16,18 @@ public final class SandboxServer: Sendable {
         let server = HTTPServer(config: .init(address: address, timeout: 3600, logger: .disabled))
         await server.appendRoute("*", to: SandboxHandler(engine: engine))
         self.server = server
-        self.task = Task { try await server.run() }
-        try await server.waitUntilListening(timeout: 10)
+        // run() fails at once when the port cannot be bound, while waitUntilListening would time out 10 s later and
+        // name no cause: so wait for whichever comes first, listening or run()'s error.
+        let failure = RunFailure()
+        self.task = Task {
+            do { try await server.run() } catch { await failure.record(error); throw error }
+        }
+        let deadline = Date().addingTimeInterval(10)
+        while await !server.isListening {
+            if let error = await failure.error { throw error }
+            guard Date() < deadline else { throw SandboxError.notListening }
+            try await Task.sleep(nanoseconds: 5_000_000)
+        }
         guard case .ip4(_, let bound)? = await server.listeningAddress else {
             throw SandboxError.notListening
         }
@@ -32,6 +42,12 @@ public final class SandboxServer: Sendable {
     }
 
     public enum SandboxError: Error { case notListening }
+}
+
+/// What ended the server's run, if anything has.
+private actor RunFailure {
+    private(set) var error: (any Error)?
+    func record(_ error: any Error) { self.error = error }
 }
 
 struct SandboxHandler: HTTPHandler {

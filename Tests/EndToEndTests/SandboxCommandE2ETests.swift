@@ -38,9 +38,11 @@ extension EndToEnd {
             let blocker = try LMBProcess(["sandbox", "--port-file", dir + "/port"], home: dir)
             defer { blocker.process.interrupt() }
             let port = try await E2E.portFile(dir + "/port")
+            let started = Date()
             let r = try await E2E.run(["sandbox", "--port", port], home: dir)
             #expect(r.status == 74)
             #expect(r.stderr.contains("cannot listen on 127.0.0.1:\(port)"), "\(r.stderr)")
+            #expect(Date().timeIntervalSince(started) < 5, "the refusal waited for a timeout instead of the bind's error")
         }
     }
 }
