@@ -2,6 +2,7 @@
 /// follow; the same steps for `lmb fetch`, `lmb sync` and `lmb diagnose`.
 public enum AmazonVoice: ProviderVoice {
     public static let requestIDName = "request id"
+    public static let payoutNoun = "report"
 
     public static func plainWords(_ classification: Classification) -> String {
         switch classification {

@@ -22,6 +22,13 @@ public struct FetchResult: Sendable {
     public var failure: RemoteFailure?
     public var exitStatus: ExitStatus
     public var runbook: [String]
+    /// Whose payout it is (the channel's provider), for the words around it.
+    public var provider: Provider = .amazon
+
+    /// "Amazon account EU, report 123": who a result belongs to, as messages name it.
+    public var subject: String {
+        "\(provider.rawValue) account \(account)" + (reportID.map { ", \(provider.voice.payoutNoun) \($0)" } ?? "")
+    }
 
     public init(account: String, reportID: String?, documentID: String?, settlementID: String?, outcome: Outcome,
                 classification: String, message: String, settlement: ParsedSettlement? = nil, failure: RemoteFailure? = nil,

@@ -53,8 +53,10 @@ public struct Fetcher: Sendable {
         summary.toDownload = listing.new.count
         if dryRun {
             let results = listing.new.map { p in
-                FetchResult(account: channel.label, reportID: p.id, documentID: p.documentID, settlementID: nil,
-                            outcome: .wouldDownload, classification: "ok", message: p.summary)
+                var r = FetchResult(account: channel.label, reportID: p.id, documentID: p.documentID, settlementID: nil,
+                                    outcome: .wouldDownload, classification: "ok", message: p.summary)
+                r.provider = channel.provider
+                return r
             }
             results.forEach(onResult)
             return (results, summary)
@@ -66,7 +68,8 @@ public struct Fetcher: Sendable {
         for (done, payout) in listing.new.enumerated() {
             progress(done, listing.new.count)
             defer { progress(done + 1, listing.new.count) }
-            let step = try await fetch(payout, channel: channel, session: session)
+            var step = try await fetch(payout, channel: channel, session: session)
+            step.result.provider = channel.provider
             results.append(step.result)
             onResult(step.result)
             if !step.recorded { complete = false }
@@ -86,7 +89,8 @@ public struct Fetcher: Sendable {
             ("message", .string(f.message)), ("requestId", .optional(f.requestID)), ("status", f.status.map { .int($0) } ?? .null),
             ("evidence", .array(f.evidence.map(JSON.string))),
         ]))
-        let result = FetchResult.failed(channel.label, nil, f)
+        var result = FetchResult.failed(channel.label, nil, f)
+        result.provider = channel.provider
         onResult(result)
         return result
     }

@@ -39,7 +39,7 @@ public struct FetchFlow: Sendable {
         RunSummary(command: command, exitStatus: report.exitStatus, succeeded: report.results.filter { $0.outcome != .failed }.count,
                    failures: report.results.filter { $0.outcome == .failed }.map { r in
                        RunSummary.Failure(settlementID: r.settlementID, classification: r.classification,
-                                          message: "Amazon account \(r.account)\(r.reportID.map { ", report \($0)" } ?? ""): \(r.message)",
+                                          message: "\(r.subject): \(r.message)",
                                           firstStep: r.runbook.first, correlationID: r.failure?.requestID)
                    })
     }

@@ -48,9 +48,12 @@ public protocol ProviderVoice {
     static func runbook(for failure: RemoteFailure, _ context: Runbook.Context) -> Runbook
     /// Failures a person fixes whose runbook ends with the "still failing" line.
     static func endsWithSupportLine(_ classification: Classification) -> Bool
+    /// What the provider calls one payout's document ("report" at Amazon).
+    static var payoutNoun: String { get }
 }
 
 extension ProviderVoice {
+    public static var payoutNoun: String { "payout" }
     public static func endsWithSupportLine(_ classification: Classification) -> Bool { false }
 }
 

@@ -68,18 +68,18 @@ struct FetchOutput {
         switch r.outcome {
         case .failed:
             if let f = r.failure {
-                Terminal.err(Render.failure(f, subject: Render.subject(channel: r.account, payout: r.reportID)))
+                Terminal.err(Render.failure(f, subject: r.subject))
             } else {
-                var lines = ["lmb: error: Amazon account \(r.account), report \(r.reportID ?? "?"): [\(r.classification)] \(r.message)"]
+                var lines = ["lmb: error: \(r.subject): [\(r.classification)] \(r.message)"]
                 for (i, step) in r.runbook.enumerated() { lines.append("  \(i + 1). \(step)") }
                 Terminal.err(lines.joined(separator: "\n"))
             }
         case .wouldDownload:
-            if !quiet { Terminal.out("would download \(r.account) report \(r.reportID ?? "?") (\(r.message))") }
+            if !quiet { Terminal.out("would download \(r.account) \(r.provider.voice.payoutNoun) \(r.reportID ?? "?") (\(r.message))") }
         case .imported, .known:
             guard !quiet else { return }
             let mapping = r.classification == "needs_mapping" ? " — needs mapping: run 'lmb preview \(r.settlementID ?? "")'" : ""
-            Terminal.out("\(r.account) report \(r.reportID ?? "?"): \(r.message)\(mapping)")
+            Terminal.out("\(r.account) \(r.provider.voice.payoutNoun) \(r.reportID ?? "?"): \(r.message)\(mapping)")
         }
     }
 

@@ -65,12 +65,6 @@ enum Render {
         return lines.joined(separator: "\n")
     }
 
-    /// Who a channel's failure belongs to: "Amazon account EU, report 123".
-    static func subject(channel: String?, payout: String?) -> String? {
-        let what = [channel.map { "Amazon account \($0)" }, payout.map { "report \($0)" }].compactMap { $0 }.joined(separator: ", ")
-        return what.isEmpty ? nil : what
-    }
-
     static func unmappedJSON(currency: Currency) -> (UnmappedCombination) -> JSON {
         { u in
             .object([
