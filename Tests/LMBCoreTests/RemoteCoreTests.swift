@@ -127,18 +127,20 @@ struct ExchangeLoopTests {
         #expect(world.clock.sleeps.isEmpty)
     }
 
-    @Test("with fewer than two calls left this minute, the next Xero call waits for the next minute (fake time)")
+    @Test("with fewer than two calls left this minute, the next batch of documents waits for the next minute (fake time)")
     func minuteLimitPacing() async throws {
         let world = try FakeWorld()
         try world.connect()
         world.transport.on("GET", "/Organisation", ScriptedTransport.json(200, #"{"Organisations":[{"Name":"Org One"}]}"#, ["X-MinLimit-Remaining": "1"]))
         let client = try world.ctx.xeroSession().client(tenant: nil)
+        world.transport.on("PUT", "/Invoices", ScriptedTransport.json(200, #"{"Invoices":[]}"#))
         _ = try await client.organisation()
+        _ = try await client.organisation()   // reads are not paced
         #expect(world.clock.sleeps.isEmpty)
-        _ = try await client.organisation()
+        _ = try await client.putInvoices(Data(#"{"Invoices":[]}"#.utf8), idempotencyKey: "k")
         let wait = try #require(world.clock.sleeps.first)
         #expect(wait > 0 && wait <= 61)
-        #expect(world.transport.requests("GET", "/Organisation").count == 2)
+        #expect(world.transport.requests("PUT", "/Invoices").count == 1)
     }
 
     @Test("an undecodable 2xx is unexpected_answer (65), never a raw decoding error", arguments: ["xero", "amazon"])

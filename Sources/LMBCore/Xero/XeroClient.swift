@@ -28,15 +28,17 @@ public actor XeroClient {
     }
 
     /// Sends one accounting API call; throws a classified `RemoteFailure` for anything but 2xx.
+    /// `paced`: wait for Xero's next minute first when the last answer left fewer than two calls (the document
+    /// batches of a send, which are the calls that come in numbers).
     public func send(_ method: String, _ resource: String, query: [(String, String)] = [], body: Data? = nil,
-                     idempotencyKey: String? = nil) async throws -> HTTPResponse {
+                     idempotencyKey: String? = nil, paced: Bool = false) async throws -> HTTPResponse {
         var components = URLComponents(url: endpoints.accounting.appendingPathComponent(resource), resolvingAgainstBaseURL: false)
         if !query.isEmpty { components?.queryItems = query.map { URLQueryItem(name: $0.0, value: $0.1) } }
         guard let url = components?.url else {
             throw RemoteFailure.xero(.config, "cannot build a URL for \(resource) from \(endpoints.accounting.absoluteString)")
         }
         return try await authorised(method: method, url: url, operation: "\(method) \(resource)", body: body,
-                                    idempotencyKey: idempotencyKey, tenantHeader: true)
+                                    idempotencyKey: idempotencyKey, tenantHeader: true, paced: paced)
     }
 
     /// GET /connections with this connection's token. A garbled answer is `unexpected_answer`, never an empty list.
@@ -52,13 +54,14 @@ public actor XeroClient {
                                  body: nil, idempotencyKey: nil, tenantHeader: false)
     }
 
-    func authorised(method: String, url: URL, operation: String, body: Data?, idempotencyKey: String?, tenantHeader: Bool) async throws -> HTTPResponse {
+    func authorised(method: String, url: URL, operation: String, body: Data?, idempotencyKey: String?, tenantHeader: Bool,
+                    paced: Bool = false) async throws -> HTTPResponse {
         let tenantID = connection.tenantID
         do {
             return try await exchange.perform(
                 service: .xero, operation: operation, tokens: tokens,
                 classify: { XeroErrorClassifier.classify($0) },
-                pace: { try await self.paceForMinuteLimit() },
+                pace: { if paced { try await self.paceForMinuteLimit() } },
                 observe: { await self.note($0) },
                 request: { token in Self.request(method: method, url: url, token: token, tenantID: tenantHeader ? tenantID : nil,
                                                  body: body, idempotencyKey: idempotencyKey) })
@@ -90,7 +93,8 @@ public actor XeroClient {
     }
 
     func note(_ r: HTTPResponse) {
-        if let m = r.header("x-minlimit-remaining").flatMap(Int.init) { minuteRemaining = m }
+        // A 429's Retry-After already says when to call again: its remaining-calls count would only add a second wait.
+        if r.status != 429, let m = r.header("x-minlimit-remaining").flatMap(Int.init) { minuteRemaining = m }
         if let d = r.header("x-daylimit-remaining").flatMap(Int.init) { dayRemaining = d }
         if let c = r.header("xero-correlation-id") { lastCorrelationID = c }
     }
@@ -198,7 +202,7 @@ public actor XeroClient {
     /// PUT /Invoices: creates a batch. Elements with errors come back with `HasErrors` when summarizeErrors=false.
     public func putInvoices(_ body: Data, idempotencyKey: String, summarizeErrors: Bool = true) async throws -> [XeroInvoice] {
         let r = try await send("PUT", "Invoices", query: summarizeErrors ? [] : [("summarizeErrors", "false")], body: body,
-                               idempotencyKey: idempotencyKey)
+                               idempotencyKey: idempotencyKey, paced: true)
         return try decode(XeroInvoicesEnvelope.self, r, "PUT Invoices").Invoices
     }
 
