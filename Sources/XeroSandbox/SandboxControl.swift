@@ -4,6 +4,7 @@ extension SandboxEngine {
     /// The control API under /_sandbox/: for tests and the demo. lmb itself never calls it.
     func control(_ r: SandboxRequest) -> SandboxResponse {
         if r.path.hasPrefix("/_sandbox/amazon/") { return amazonControl(r) }
+        if r.path.hasPrefix("/_sandbox/shopify/") { return shopifyControl(r) }
         let body = (try? JSONSerialization.jsonObject(with: r.body.isEmpty ? Data("{}".utf8) : r.body)) as? [String: Any]
         switch (r.method, r.path) {
         case ("GET", "/_sandbox/state"):
@@ -48,7 +49,8 @@ extension SandboxEngine {
             return .json(404, ["error": "no such control endpoint", "endpoints": ["GET /_sandbox/state", "POST /_sandbox/scenario",
                                                                                  "POST /_sandbox/clock", "POST /_sandbox/reset",
                                                                                  "POST /_sandbox/organisation", "POST /_sandbox/config", "POST /_sandbox/notifications",
-                                                                                 "POST /_sandbox/amazon/reports", "POST /_sandbox/amazon/config"]])
+                                                                                 "POST /_sandbox/amazon/reports", "POST /_sandbox/amazon/config",
+                                                                                 "POST /_sandbox/shopify/payouts", "POST /_sandbox/shopify/config"]])
         }
     }
 
@@ -93,6 +95,7 @@ extension SandboxEngine {
         requests = []
         notifications = []
         amazon = amazon.cleared()
+        shopify = ShopifyState()
     }
 
     func changeOrganisation(_ b: [String: Any]) -> SandboxResponse {
@@ -144,6 +147,7 @@ extension SandboxEngine {
                 "all": identity.issuedOrder,
             ],
             "amazon": amazonStateJSON(),
+            "shopify": shopifyStateJSON(),
         ]
     }
 }

@@ -4,7 +4,8 @@ import Foundation
 /// uses, with Xero's validation messages, rate limits and fault scenarios. Shapes follow Xero's OpenAPI
 /// descriptions and the documented error bodies. It shares no code with lmb's client, so it can catch its mistakes.
 /// This file holds the state and routes each request; the identity server is in SandboxIdentity.swift, the
-/// accounting API in SandboxAccounting.swift, the control API in SandboxControl.swift, Amazon's side in Amazon/.
+/// accounting API in SandboxAccounting.swift, the control API in SandboxControl.swift, Amazon's side in Amazon/,
+/// Shopify Payments' in Shopify/.
 public actor SandboxEngine {
     public struct Options: Sendable {
         public var baseCurrency = "USD"
@@ -62,6 +63,8 @@ public actor SandboxEngine {
 
     // Amazon (Login with Amazon, Reports API, S3 downloads): see Amazon/
     var amazon = AmazonState()
+    // Shopify Payments (Admin GraphQL): see Shopify/
+    var shopify = ShopifyState()
 
     public init(options: Options = Options(), scenario: SandboxScenario = .healthy) {
         self.options = options
@@ -115,6 +118,7 @@ public actor SandboxEngine {
             return .respond(response)
         }
         if Self.isAmazonPath(request.path) { return .respond(answerAmazon(request)) }
+        if Self.isShopifyPath(request.path) { return .respond(answerShopify(request)) }
         inFlight += 1
         if scenario == .dropConnection {
             // Closed before anything was processed: unlike lose-response, nothing is committed.
@@ -139,9 +143,9 @@ public actor SandboxEngine {
 
     public func finished() { inFlight = max(0, inFlight - 1) }
 
-    /// Xero's concurrent-call limit counts only Xero calls: not the control API, not Amazon's.
+    /// Xero's concurrent-call limit counts only Xero calls: not the control API, not Amazon's or Shopify's.
     public nonisolated static func countsInFlight(_ path: String) -> Bool {
-        !path.hasPrefix("/_sandbox/") && !isAmazonPath(path)
+        !path.hasPrefix("/_sandbox/") && !isAmazonPath(path) && !isShopifyPath(path)
     }
 
     func route(_ r: SandboxRequest) -> SandboxAction {

@@ -22,6 +22,12 @@ public enum SandboxScenario: String, CaseIterable, Sendable {
     case amazonRoleMissing = "amazon-role-missing"
     case amazonQuota = "amazon-quota"
     case amazonURLExpired = "amazon-url-expired"
+    // Shopify Payments' side: the Admin GraphQL API.
+    case shopifyTokenRevoked = "shopify-token-revoked"
+    case shopifyScopeMissing = "shopify-scope-missing"
+    case shopifyThrottled = "shopify-throttled"
+    case shopifyShopLocked = "shopify-shop-locked"
+    case shopifyShopFrozen = "shopify-shop-frozen"
 }
 
 /// A request as the sandbox sees it, independent of the HTTP server under it.
