@@ -44,14 +44,15 @@ struct GlobalOptions: ParsableArguments {
         let environment = ProcessInfo.processInfo.environment
         let verbose = self.verbose || environment["LMB_LOG"]?.lowercased() == "debug"
         let traceBodies = self.traceBodies
+        let clock = SystemClock()
         let output = Output(json: json, quiet: quiet, stdoutIsTTY: isatty(1) == 1, stderrIsTTY: Terminal.stderrIsTTY,
                             out: { Terminal.out($0) }, err: { Terminal.err($0) },
                             progress: { label in Terminal.stderrIsTTY ? ProgressBar(label: label) : nil })
-        return RunContext(environment: environment, home: LMBHome.resolve(explicit: home, environment: environment), clock: SystemClock(),
+        return RunContext(environment: environment, home: LMBHome.resolve(explicit: home, environment: environment), clock: clock,
                           output: output, prompter: TerminalPrompter(environment: environment),
                           transport: { config in
                               let curl = config.transport()
-                              return verbose ? TracingTransport(curl, traceBodies: traceBodies, write: { Terminal.err($0) }) : curl
+                              return verbose ? TracingTransport(curl, clock: clock, traceBodies: traceBodies, write: { Terminal.err($0) }) : curl
                           })
     }
 }

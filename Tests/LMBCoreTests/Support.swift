@@ -38,3 +38,17 @@ func writeTemp(_ text: String, name: String = "settlement.txt") throws -> String
     return url.path
 }
 
+
+/// Real time, for tests that talk to the in-process sandbox (which runs on the machine's clock). LMBCore has no clock
+/// of its own: the executable's and the tests' are the only ones.
+struct WallClock: LMBClock {
+    var now: Date { Date() }
+    var uptime: Double { ProcessInfo.processInfo.systemUptime }
+    func sleep(seconds: Double) async throws { try await Task.sleep(nanoseconds: UInt64(max(0, seconds) * 1e9)) }
+}
+
+extension Store {
+    /// A store on real time, for tests.
+    static func open(home: LMBHome) throws -> Store { try open(home: home, clock: WallClock()) }
+    convenience init(path: String) throws { try self.init(path: path, clock: WallClock()) }
+}

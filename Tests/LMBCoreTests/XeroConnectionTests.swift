@@ -17,7 +17,7 @@ struct ConnectedHome {
         config.xeroBaseURL = sandbox.baseURL
         config.clientID = "lmb-tests"
         try config.save(home: home)
-        session = try XeroSession(home: home, environment: [:], store: try Store.open(home: home), transport: transport ?? CurlTransport(), clock: SystemClock())
+        session = try XeroSession(home: home, environment: [:], store: try Store.open(home: home), transport: transport ?? CurlTransport(), clock: WallClock())
         let oauth = session.oauth
         let pkce = OAuthClient.pkce()
         let state = OAuthClient.randomState()
@@ -147,7 +147,7 @@ struct XeroConnectionTests {
         let managers = [h.session.tokens(for: credential),
                         OAuthTokenManager(vault: StoredCredentialVault(store: second, credential: credential),
                                           grant: XeroGrant(credential: credential, endpoints: h.session.endpoints, clientSecret: nil),
-                                          transport: CurlTransport(), clock: SystemClock(), margin: 120)]
+                                          transport: CurlTransport(), clock: WallClock(), margin: 120)]
         let results = await withTaskGroup(of: Result<String, any Error>.self) { group in
             for m in managers {
                 group.addTask {

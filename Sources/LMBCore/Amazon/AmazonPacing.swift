@@ -91,7 +91,7 @@ public actor AmazonRateLimiter {
 
     func note(_ line: String) { observer?(line) }
 
-    public init(pacing: AmazonPacing = .default, clock: any LMBClock = SystemClock()) {
+    public init(pacing: AmazonPacing = .default, clock: any LMBClock) {
         self.clock = clock
         let now = clock.uptime
         for operation in AmazonOperation.allCases {

@@ -108,7 +108,7 @@ public struct ConnectFlow: Sendable {
         if let listener {
             ctx.prompter.openBrowser(url)
             ctx.output.err("Waiting for Xero's redirect on \(redirectURI) (up to \(Int(request.timeout)) s)…")
-            redirected = try await listener.waitForRedirect(path: "/callback", timeout: request.timeout)
+            redirected = try await listener.waitForRedirect(path: "/callback", timeout: request.timeout, clock: ctx.clock)
         } else {
             guard let line = ctx.prompter.line("Then paste the address your browser was sent to (it starts with \(redirectURI)):"),
                   let pasted = URL(string: line.trimmingCharacters(in: .whitespaces)) else {

@@ -22,7 +22,7 @@ public struct FetchFlow: Sendable {
     public func perform() async throws -> FetchReport {
         let store = try ctx.store()
         let channels = try Channels.select(store, label: account)
-        let lock = try RunLock(home: ctx.home, purpose: .fetch, wait: ctx.lockWait)
+        let lock = try RunLock(home: ctx.home, purpose: .fetch, wait: ctx.lockWait, clock: ctx.clock)
         defer { withExtendedLifetime(lock) {} }
         let output = ctx.output
         var fetcher = Fetcher(env: try ctx.channelEnvironment(log: { line in output.note(line) }), mapping: mapping)

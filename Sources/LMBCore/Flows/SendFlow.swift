@@ -23,7 +23,7 @@ public struct SendFlow: Sendable {
 
     /// The results in the order the settlements were asked for; nil when `--all` found nothing to send.
     public func perform() async throws -> [SendResult]? {
-        let lock = try RunLock(home: ctx.home, purpose: .send, wait: ctx.lockWait)
+        let lock = try RunLock(home: ctx.home, purpose: .send, wait: ctx.lockWait, clock: ctx.clock)
         defer { withExtendedLifetime(lock) {} }
         let session = try ctx.xeroSession()
         let targets = all ? try Sender.readySettlements(store: session.store, mapping: mapping) : ids

@@ -6,17 +6,20 @@ import Foundation
 /// a token request's or answer's.
 public struct TracingTransport: HTTPTransport {
     public let inner: any HTTPTransport
+    /// Durations are read on the run\'s clock.
+    let clock: any LMBClock
     public let traceBodies: Bool
     public let write: @Sendable (String) -> Void
 
-    public init(_ inner: any HTTPTransport, traceBodies: Bool = false, write: @escaping @Sendable (String) -> Void) {
+    public init(_ inner: any HTTPTransport, clock: any LMBClock, traceBodies: Bool = false, write: @escaping @Sendable (String) -> Void) {
         self.inner = inner
+        self.clock = clock
         self.traceBodies = traceBodies
         self.write = write
     }
 
     public func send(_ request: HTTPRequest) async throws -> HTTPResponse {
-        let start = ProcessInfo.processInfo.systemUptime
+        let start = clock.uptime
         do {
             let response = try await inner.send(request)
             trace(request, response, since: start)
@@ -28,7 +31,7 @@ public struct TracingTransport: HTTPTransport {
     }
 
     public func sendBlocking(_ request: HTTPRequest) throws -> HTTPResponse {
-        let start = ProcessInfo.processInfo.systemUptime
+        let start = clock.uptime
         do {
             let response = try inner.sendBlocking(request)
             trace(request, response, since: start)
@@ -52,7 +55,7 @@ public struct TracingTransport: HTTPTransport {
                                "x-amzn-ratelimit-limit"]
 
     func line(_ request: HTTPRequest, since start: Double) -> String {
-        let ms = Int((ProcessInfo.processInfo.systemUptime - start) * 1000)
+        let ms = Int((clock.uptime - start) * 1000)
         return "lmb: http \(request.method) \(request.url.host ?? "?")\(request.url.path) \(ms) ms"
     }
 

@@ -10,13 +10,3 @@ public protocol LMBClock: Sendable {
     var uptime: Double { get }
     func sleep(seconds: Double) async throws
 }
-
-public struct SystemClock: LMBClock {
-    public init() {}
-    public var now: Date { Date() }
-    public var uptime: Double { ProcessInfo.processInfo.systemUptime }
-    public func sleep(seconds: Double) async throws {
-        guard seconds > 0 else { return }
-        try await Task.sleep(nanoseconds: UInt64(seconds * 1_000_000_000))
-    }
-}

@@ -16,7 +16,7 @@ public final class Store: @unchecked Sendable {
     let factsLock = NSLock()
     var factsCache: [String: OrganisationFacts?] = [:]
 
-    public init(path: String, clock: any LMBClock = SystemClock()) throws {
+    public init(path: String, clock: any LMBClock) throws {
         self.path = path
         self.clock = clock
         if !FileManager.default.fileExists(atPath: path) {
@@ -39,7 +39,7 @@ public final class Store: @unchecked Sendable {
         try Store.migrator.migrate(dbQueue)
     }
 
-    public static func open(home: LMBHome, clock: any LMBClock = SystemClock()) throws -> Store {
+    public static func open(home: LMBHome, clock: any LMBClock) throws -> Store {
         try home.ensureExists()
         return try Store(path: home.storePath, clock: clock)
     }

@@ -156,20 +156,20 @@ public final class RedirectListener: Sendable {
     deinit { close(fd) }
 
     /// The first request whose path is `path` (others get a 404), or a timeout.
-    public func waitForRedirect(path: String, timeout: TimeInterval) async throws -> URL {
+    public func waitForRedirect(path: String, timeout: TimeInterval, clock: any LMBClock) async throws -> URL {
         let fd = self.fd
         let port = self.port
         return try await withCheckedThrowingContinuation { continuation in
             Thread.detachNewThread {
-                continuation.resume(with: Result { try RedirectListener.accept(fd: fd, port: port, path: path, timeout: timeout) })
+                continuation.resume(with: Result { try RedirectListener.accept(fd: fd, port: port, path: path, timeout: timeout, clock: clock) })
             }
         }
     }
 
-    static func accept(fd: Int32, port: UInt16, path: String, timeout: TimeInterval) throws -> URL {
-        let deadline = ProcessInfo.processInfo.systemUptime + timeout
+    static func accept(fd: Int32, port: UInt16, path: String, timeout: TimeInterval, clock: any LMBClock) throws -> URL {
+        let deadline = clock.uptime + timeout
         while true {
-            let left = deadline - ProcessInfo.processInfo.systemUptime
+            let left = deadline - clock.uptime
             guard left > 0 else {
                 throw RemoteFailure.xero(.network, "no sign-in came back within \(Int(timeout)) seconds; run lmb connect again (or use --no-browser and paste the URL)")
             }
