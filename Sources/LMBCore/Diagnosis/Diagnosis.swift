@@ -119,6 +119,7 @@ public struct Diagnoser: Sendable {
         run.checkScopes(freshToken: fresh)
         if run.allPassed { await run.checkCurrencies(client, home: home) }
         if run.allPassed { await run.checkMapping(client, home: home) }
+        if run.allPassed { await run.checkTax(home: home) }
         await run.checkRateLimit(client)
         return run.report(withLastFailures: true)
     }

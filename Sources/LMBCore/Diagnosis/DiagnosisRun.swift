@@ -169,7 +169,8 @@ final class DiagnosisRun {
 
     /// Step 9: currencies and the lock date — what send will refuse or re-date. Kept in the store for preview.
     func checkCurrencies(_ client: XeroClient, home: LMBHome) async {
-        guard let facts = await api("currencies", { try await client.organisationFacts() }) else { return }
+        let withTax = ((try? Mapping.load(home: home.url))?.tax) != nil
+        guard let facts = await api("currencies", { try await client.organisationFacts(withTax: withTax) }) else { return }
         try? session.store.saveOrganisationFacts(tenantID: connection.tenantID, facts)
         let booking = Booking(store: session.store, mapping: (try? Mapping.load(home: home.url)) ?? .defaults)
         let unsent = ((try? session.store.allSettlements()) ?? []).filter { s in
@@ -218,6 +219,29 @@ final class DiagnosisRun {
         } else {
             checks.append(.fail("mapping", RemoteFailure.xero(.config, problems.joined(separator: "; ")),
                                 fix: "Edit mapping.json (lmb mapping init writes one) so every category names an active account and tax type of this organisation, or add them in Xero."))
+        }
+    }
+
+    /// Step 10b: with a tax profile, every treatment the unsent settlements use resolves to a tax type of this
+    /// organisation that is ACTIVE and may be used on the line's account — what send checks before its PUT.
+    func checkTax(home: LMBHome) async {
+        guard let mapping = try? Mapping.load(home: home.url) else { return }   // the mapping check said why
+        guard mapping.tax != nil else {
+            checks.append(.pass("tax", "no tax profile: every document is NoTax, right for a seller registered for VAT/GST nowhere; a registered seller should run lmb tax init --country CC"))
+            return
+        }
+        let booking = Booking(store: session.store, mapping: mapping)
+        var problems: [TaxProblem] = []
+        var used: Set<String> = []
+        for s in (try? session.store.allSettlements()) ?? [] {
+            guard let r = try? booking.book(s, tenant: connection.tenantID), s.status(ledger: r) != .sent else { continue }
+            for p in r.taxProblems where !problems.contains(p) { problems.append(p) }
+            for line in r.postings.flatMap(\.lines) where !line.taxType.isEmpty { used.insert(line.taxType) }
+        }
+        if problems.isEmpty {
+            checks.append(.pass("tax", used.isEmpty ? "the tax profile resolves (no unsent settlement)" : "every tax type the next send uses is ACTIVE and allowed on its account: \(used.sorted().joined(separator: ", "))"))
+        } else {
+            checks.append(.fail("tax", TaxProblem.failure(problems, settlementID: nil)))
         }
     }
 
