@@ -189,6 +189,10 @@ public final class Store: @unchecked Sendable {
                 CREATE INDEX amazon_report_by_settlement ON amazon_report(settlement_id);
                 """)
         }
+        m.registerMigration("v-vat-report") { db in
+            // Amazon's VAT Transactions Reports (Store/VATReportStore.swift).
+            try Store.createVATReportTables(db)
+        }
         return m
     }
 }
