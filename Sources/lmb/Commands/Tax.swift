@@ -10,7 +10,7 @@ extension LMB {
             discussion: """
             Amazon's VAT Transactions Report (GET_VAT_TRANSACTION_DATA; EU and UK selling accounts) lists every sale, \
             refund, return and stock movement with the VAT Amazon computed and the jurisdiction where it is taxable. \
-            Store one with `lmb import FILE` (or let `lmb fetch` download it); `lmb tax summary` adds it up.
+            Download it from Seller Central and store it with `lmb import FILE`; `lmb tax summary` adds it up.
             """,
             subcommands: [TaxSummary.self])
     }
@@ -57,7 +57,7 @@ extension LMB {
                 let store = FileManager.default.fileExists(atPath: ctx.home.storePath) ? try ctx.store() : nil
                 let missing = try store?.vatReportMissingMonths(from: period.start, through: period.end) ?? period.months
                 if missing.count == period.months.count {
-                    throw LMBError.notFound("no VAT Transactions Report is stored for \(period.label); import Amazon's report for it with 'lmb import FILE' (or let 'lmb fetch' download it)")
+                    throw LMBError.notFound("no VAT Transactions Report is stored for \(period.label); download Amazon's VAT Transactions Report for it from Seller Central and store it with 'lmb import FILE'")
                 }
                 if !missing.isEmpty && !ctx.quiet {
                     Terminal.err("lmb: warning: no VAT Transactions Report is stored for \(missing.joined(separator: ", ")): the figures cover only the other months of \(period.label)")
