@@ -121,9 +121,9 @@ import Testing
     }
 
     @Test func theVATReportDecidesWhereAnOrderWasTaxed() {
-        let j = ["D": VATJurisdiction(country: "FR", name: "FRANCE", rate: 550, marketplaceCollected: false, exportOutsideEU: false,
+        let j = ["D": OrderJurisdiction(country: "FR", name: "FRANCE", rate: 550, marketplaceCollected: false, exportOutsideEU: false,
                                       businessZeroRated: false, oss: true),
-                 "E": VATJurisdiction(country: "DE", name: "GERMANY", rate: 0, marketplaceCollected: false, exportOutsideEU: false,
+                 "E": OrderJurisdiction(country: "DE", name: "GERMANY", rate: 0, marketplaceCollected: false, exportOutsideEU: false,
                                       businessZeroRated: true, oss: false)]
         let groups = TaxClassifier(profile: TaxProfile(country: "DE", registered: ["DE"], oss: true), marketplace: "Amazon.de", jurisdictions: j).groups([
             Self.row("D", "Order", "ItemPrice", "Principal", 2110, market: "Amazon.de"),

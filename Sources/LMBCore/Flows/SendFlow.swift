@@ -11,6 +11,8 @@ public struct SendFlow: Sendable {
     /// DRAFT or AUTHORISED.
     public var status: String
     public var tenant: String?
+    /// `--without-vat-report`: the named settlements go without waiting for Amazon's VAT report.
+    public var withoutVATReport = false
 
     public init(ctx: RunContext, mapping: Mapping, all: Bool, ids: [String], status: String, tenant: String?) {
         self.ctx = ctx
@@ -60,6 +62,7 @@ public struct SendFlow: Sendable {
         var sender = Sender(session: session, client: client, mapping: mapping)
         sender.status = status
         sender.recoveryScope = route.recoveryScope
+        if withoutVATReport { sender.withoutVATReport = Set(ids) }
         if let size = ctx.batchSize { sender.batchSize = size }
         if let bytes = ctx.maxBodyBytes { sender.maxBodyBytes = bytes }
         sender.log = { line in output.note(line) }

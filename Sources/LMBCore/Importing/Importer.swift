@@ -32,6 +32,10 @@ public struct Importer: Sendable {
     public func importFile(path: String, displayName: String? = nil, conflict: Conflict, progress: SettlementParser.Progress? = nil,
                            recording record: Recorder? = nil) throws -> [ImportOutcome] {
         try InputFile.check(path, displayName: displayName)
+        if VATTransactionsReport.detect(path: path) {
+            throw SettlementFileError(.malformed, file: displayName ?? path,
+                                      "Amazon's VAT Transactions Report, not a settlement: store it with 'lmb import' (it is not sent to Xero)")
+        }
         if SettlementFormat.detect(path: path) == .etsy {
             return try importEtsy(path: path, displayName: displayName, conflict: conflict, record: record)
         }
@@ -97,6 +101,28 @@ public struct Importer: Sendable {
                 return outcome
             }
         }
+    }
+
+    // MARK: Amazon's VAT Transactions Report
+
+    /// Stores a VAT Transactions Report (not a settlement): parsed whole, then stored in one transaction; the same
+    /// file again stores nothing. `months`, when given, are the months the report was asked for (a fetch knows them).
+    public func importVATReport(path: String, displayName: String? = nil, months: [String]? = nil) throws -> VATReportImport {
+        try InputFile.check(path, displayName: displayName)
+        let source = displayName ?? path
+        let data: Data
+        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
+            throw LMBError.io("\(source): cannot be read: \(error.localizedDescription)")
+        }
+        return try importVATReport(data: data, source: source, months: months)
+    }
+
+    public func importVATReport(data: Data, source: String, months: [String]? = nil) throws -> VATReportImport {
+        let hash = SHA256()
+        data.withUnsafeBytes { hash.update($0) }
+        var report = try VATTransactionsReport.parse(data, source: source)
+        if let months { report.months = Array(Set(report.months).union(months)).sorted() }
+        return try store.storeVATReport(report, source: source, sha256: hash.hexDigest())
     }
 
     /// The same content again changes nothing; other content under a stored id needs --replace, or is kept aside.

@@ -5,7 +5,15 @@ extension SettlementFormat {
     /// (import, fetch, preview, mapping explain and check): an Etsy statement's CSV header, or an Amazon report's
     /// tab-separated one. Nil when it is neither or cannot be read: the Amazon parser then says what is wrong.
     public static func detect(path: String) -> SettlementFormat? {
-        // A header is a few hundred bytes; a first line past 64 KiB is not one.
+        guard let header = firstLine(path: path) else { return nil }
+        if header.hasPrefix(EtsyStatementParser.headerStart) { return .etsy }
+        let columns = Set(header.split(separator: "\t").map { $0.trimmingCharacters(in: .whitespaces).lowercased() })
+        return amazon(hasColumn: columns.contains)
+    }
+
+    /// A file's first line without its BOM, read as UTF-8; nil when it cannot be read or runs past 64 KiB.
+    static func firstLine(path: String) -> String? {
+        // A header is a few hundred bytes (a VAT report's about 2 KiB); a first line past 64 KiB is not one.
         var reader: LineReader
         do { reader = try LineReader(path: path, chunkSize: 4096, maxLineBytes: 64 << 10) } catch { return nil }
         let firstLine = try? reader.nextLine { bytes, _, _ -> String in
@@ -13,9 +21,14 @@ extension SettlementFormat {
             let text = bytes.starts(with: bom) ? UnsafeBufferPointer(rebasing: bytes[3...]) : bytes
             return String(decoding: text, as: UTF8.self)
         }
-        guard let header = firstLine else { return nil }
-        if header.hasPrefix(EtsyStatementParser.headerStart) { return .etsy }
-        let columns = Set(header.split(separator: "\t").map { $0.trimmingCharacters(in: .whitespaces).lowercased() })
-        return amazon(hasColumn: columns.contains)
+        return firstLine
+    }
+}
+
+extension VATTransactionsReport {
+    /// Whether a file is Amazon's VAT Transactions Report, which `lmb import` stores apart: it is not a settlement.
+    public static func detect(path: String) -> Bool {
+        guard let header = SettlementFormat.firstLine(path: path) else { return false }
+        return isHeader(header)
     }
 }

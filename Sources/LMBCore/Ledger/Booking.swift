@@ -5,10 +5,13 @@ import Foundation
 public struct Booking: Sendable {
     public let store: Store
     public let mapping: Mapping
+    /// Settlements to book without waiting for Amazon's VAT report (`lmb send --without-vat-report`).
+    public var withoutVATReport: Set<String> = []
 
-    public init(store: Store, mapping: Mapping) {
+    public init(store: Store, mapping: Mapping, withoutVATReport: Set<String> = []) {
         self.store = store
         self.mapping = mapping
+        self.withoutVATReport = withoutVATReport
     }
 
     public func book(_ s: StoredSettlement, tenant: String? = nil) throws -> LedgerResult {
@@ -20,9 +23,22 @@ public struct Booking: Sendable {
         // With a tax profile every order's rows are read again: the treatment is decided order by order.
         let resolver = TaxResolver(profile: profile, version: facts?.version, rates: facts?.taxRates, accounts: facts?.accounts)
         let marketplace = AmazonMarketplace.name(format: s.header.format, currency: s.header.currency, reported: s.marketplace)
-        let classifier = TaxClassifier(profile: profile, marketplace: marketplace, jurisdictions: try jurisdictions(s.header.id))
-        return Ledger(mapping: mapping, lockDate: facts?.lockDate, resolver: resolver)
-            .book(header: s.header, marketplace: s.marketplace, groups: classifier.groups(try taxRows(s.header.id)))
+        let rows = try taxRows(s.header.id)
+        let classifier = TaxClassifier(profile: profile, marketplace: marketplace, jurisdictions: try jurisdictions(rows))
+        var result = Ledger(mapping: mapping, lockDate: facts?.lockDate, resolver: resolver)
+            .book(header: s.header, marketplace: s.marketplace, groups: classifier.groups(rows))
+        result.awaitingVAT = try vatHold(s, profile: profile, marketplace: marketplace)
+        return result
+    }
+
+    /// Why the settlement waits for Amazon's VAT Transactions Report, or nil: an EU or UK settlement of a seller whose
+    /// profile waits for the report, for a period no stored report covers yet.
+    func vatHold(_ s: StoredSettlement, profile: TaxProfile, marketplace: String) throws -> String? {
+        guard profile.waitsForVATReport, !withoutVATReport.contains(s.header.id),
+              let country = TaxCountries.country(ofMarketplace: marketplace), TaxCountries.eu.contains(country) || country == "GB" else { return nil }
+        let missing = try store.vatReportMissingMonths(from: s.header.startDate, through: s.header.endDate)
+        guard !missing.isEmpty else { return nil }
+        return "waits for Amazon's VAT Transactions Report for \(missing.joined(separator: ", ")) (it says where each sale was taxed): import it with lmb import FILE (lmb fetch requests it where the app holds the Tax Remittance role), or send without it: lmb send \(s.header.id) --without-vat-report"
     }
 
     /// The settlement's rows as the tax classifier reads them, with the detail the mapping's grouping wants.
@@ -42,8 +58,20 @@ public struct Booking: Sendable {
     }
 
     /// Where Amazon's VAT Transactions Report says each of the settlement's orders was taxed (empty without one).
-    func jurisdictions(_ settlementID: String) throws -> [String: VATJurisdiction] {
-        [:]
+    func jurisdictions(_ rows: [TaxRow]) throws -> [String: OrderJurisdiction] {
+        let ids = Set(rows.compactMap { $0.orderID }.filter { !$0.isEmpty })
+        guard !ids.isEmpty else { return [:] }
+        var out: [String: OrderJurisdiction] = [:]
+        for r in try store.vatRows(eventIDs: ids) where ["SALE", "REFUND", "RETURN"].contains(r.transactionType.uppercased()) {
+            // A sale's row decides; a refund's only when the report holds no sale of the order.
+            if out[r.eventID] != nil && r.transactionType.uppercased() != "SALE" { continue }
+            let b2b = !(r.buyerVATNumber ?? "").isEmpty && r.rateBasisPoints == 0 && r.departureCountry != r.arrivalCountry
+            out[r.eventID] = OrderJurisdiction(country: r.jurisdictionCountry, name: r.taxableJurisdiction, rate: r.rateBasisPoints,
+                                               marketplaceCollected: (r.responsibility ?? "").uppercased() == "MARKETPLACE",
+                                               exportOutsideEU: r.exportOutsideEU, businessZeroRated: b2b,
+                                               oss: (r.scheme ?? "").uppercased().contains("OSS"))
+        }
+        return out
     }
 
     /// The status `lmb settlements` shows, under the current mapping.
@@ -74,6 +102,7 @@ extension StoredSettlement {
         if !states.isEmpty && states.allSatisfy({ $0 == .sent }) { return .sent }
         if ledger.needsMapping { return .needsMapping }
         if states.contains(.failed) { return .failed }
+        if ledger.awaitingVAT != nil { return .awaitingVAT }
         return .ready
     }
 }

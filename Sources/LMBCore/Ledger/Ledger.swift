@@ -114,13 +114,15 @@ public struct LedgerResult: Sendable, Equatable {
     public var bookedToOther: [UnmappedCombination] = []
     /// Treatments with no usable TaxType in the organisation: send refuses (exit 78) until each is fixed.
     public var taxProblems: [TaxProblem] = []
+    /// Why the settlement waits for Amazon's VAT report before it is sent (nil: it does not).
+    public var awaitingVAT: String?
 
     public var needsMapping: Bool { !unmapped.isEmpty }
 
     public static func == (a: LedgerResult, b: LedgerResult) -> Bool {
         a.postings == b.postings && a.unmapped == b.unmapped && a.categoryTotals.map(\.0) == b.categoryTotals.map(\.0)
             && a.categoryTotals.map(\.1) == b.categoryTotals.map(\.1) && a.reserves == b.reserves && a.bookedToOther == b.bookedToOther
-            && a.taxProblems == b.taxProblems
+            && a.taxProblems == b.taxProblems && a.awaitingVAT == b.awaitingVAT
     }
 }
 

@@ -51,6 +51,8 @@ public struct Sender: Sendable {
     public var log: @Sendable (String) -> Void = { _ in }
     /// The settlements whose unsure documents this organisation may resolve (SendRoute.recoveryScope); nil: all.
     public var recoveryScope: Set<String>?
+    /// Settlements sent without waiting for Amazon's VAT report (`--without-vat-report`).
+    public var withoutVATReport: Set<String> = []
     /// Called after each request with (documents done, documents to send): a progress bar on a TTY.
     public var progress: @Sendable (Int, Int) -> Void = { _, _ in }
 
@@ -172,7 +174,7 @@ public struct Sender: Sendable {
     /// skip what was sent, and build the documents still to send.
     func decide(_ ids: [String], facts: OrganisationFacts, resend: [Document]) throws -> Plan {
         var plan = Plan()
-        let booking = Booking(store: store, mapping: mapping)
+        let booking = Booking(store: store, mapping: mapping, withoutVATReport: withoutVATReport)
         for id in ids where plan.results[id] == nil && !plan.order.contains(id) {
             plan.order.append(id)
             guard let s = try store.settlement(id: id) else { continue }   // checked before the run
@@ -185,6 +187,10 @@ public struct Sender: Sendable {
                 let f = RemoteFailure.xero(.validationFailed, "needs mapping: \(booked.unmapped.count) combination(s) match no rule; nothing was sent",
                                     validationErrors: ["needs mapping"])
                 plan.results[id] = try fail(id, f, attempted: false)
+                continue
+            }
+            if let hold = booked.awaitingVAT, try store.postings(settlementID: id).isEmpty {
+                plan.results[id] = SendResult(settlementID: id, outcome: .skipped, classification: .ok, message: hold, invoiceIDs: [], invoiceNumbers: [])
                 continue
             }
             if !booked.taxProblems.isEmpty {

@@ -9,6 +9,8 @@ public enum SettlementStatus: String, Sendable, CaseIterable, Codable {
     case sending
     case sent
     case failed
+    /// Held until Amazon's VAT Transactions Report covers its period (a tax profile with await_vat_report).
+    case awaitingVAT = "awaiting-vat"
 }
 
 /// A settlement as stored.

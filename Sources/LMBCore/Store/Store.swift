@@ -197,6 +197,10 @@ public final class Store: @unchecked Sendable {
                 ALTER TABLE xero_connection ADD COLUMN accounts_json TEXT;
                 """)
         }
+        m.registerMigration("v-vat-report") { db in
+            // Amazon's VAT Transactions Reports (Store/VATReportStore.swift).
+            try Store.createVATReportTables(db)
+        }
         return m
     }
 }

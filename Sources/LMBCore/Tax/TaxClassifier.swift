@@ -1,7 +1,7 @@
 import Foundation
 
 /// Where Amazon's VAT Transactions Report says one order was taxed.
-public struct VATJurisdiction: Sendable, Equatable {
+public struct OrderJurisdiction: Sendable, Equatable {
     /// ISO code of the taxable jurisdiction.
     public var country: String?
     /// The jurisdiction as the report writes it (GERMANY, UNITED KINGDOM).
@@ -60,11 +60,11 @@ public struct TaxRow: Sendable {
 public struct TaxClassifier: Sendable {
     public var profile: TaxProfile
     /// The VAT report's verdict per order id (empty without a report).
-    public var jurisdictions: [String: VATJurisdiction]
+    public var jurisdictions: [String: OrderJurisdiction]
     /// The settlement's marketplace, for rows that name none.
     public var marketplace: String
 
-    public init(profile: TaxProfile, marketplace: String, jurisdictions: [String: VATJurisdiction] = [:]) {
+    public init(profile: TaxProfile, marketplace: String, jurisdictions: [String: OrderJurisdiction] = [:]) {
         self.profile = profile
         self.marketplace = marketplace
         self.jurisdictions = jurisdictions

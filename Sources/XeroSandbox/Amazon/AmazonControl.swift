@@ -6,13 +6,16 @@ extension SandboxEngine {
         switch (r.method, r.path) {
         case ("POST", "/_sandbox/amazon/reports"):
             return addSettlementReport(r)
+        case ("POST", "/_sandbox/amazon/vat-data"):
+            return addVATData(r)
         case ("GET", "/_sandbox/amazon/config"):
             return .json(200, amazonConfigJSON())
         case ("POST", "/_sandbox/amazon/config"):
             return configureAmazon(r)
         default:
             return .json(404, ["error": "no such control endpoint",
-                               "endpoints": ["POST /_sandbox/amazon/reports", "GET /_sandbox/amazon/config", "POST /_sandbox/amazon/config"]])
+                               "endpoints": ["POST /_sandbox/amazon/reports", "POST /_sandbox/amazon/vat-data", "GET /_sandbox/amazon/config",
+                                             "POST /_sandbox/amazon/config"]])
         }
     }
 
@@ -67,7 +70,8 @@ extension SandboxEngine {
         return .json(200, ["reportId": report.reportID, "reportDocumentId": document.reportDocumentID])
     }
 
-    /// `{"buckets": {"getReports": {"rate": 1, "burst": 300}}, "access_token_seconds": 3600, "presigned_url_seconds": 300}`
+    /// `{"buckets": {"getReports": {"rate": 1, "burst": 300}}, "access_token_seconds": 3600, "presigned_url_seconds": 300,
+    /// "tax_remittance_role": false}`
     func configureAmazon(_ r: SandboxRequest) -> SandboxResponse {
         guard let body = (try? JSONSerialization.jsonObject(with: r.body.isEmpty ? Data("{}".utf8) : r.body)) as? [String: Any] else {
             return .json(400, ["error": "the body must be a JSON object"])
@@ -82,12 +86,16 @@ extension SandboxEngine {
         if let seconds = body["presigned_url_seconds"] as? NSNumber, seconds.intValue > 0 {
             amazon.options.presignedURLSeconds = TimeInterval(seconds.intValue)
         }
+        if let role = body["tax_remittance_role"] {
+            guard let granted = role as? Bool else { return .json(400, ["error": "tax_remittance_role must be true or false"]) }
+            amazon.options.taxRemittanceRole = granted
+        }
         return .json(200, amazonConfigJSON())
     }
 
     func amazonConfigJSON() -> [String: Any] {
         ["buckets": amazonLimitsJSON(), "access_token_seconds": amazon.options.accessTokenSeconds,
-         "presigned_url_seconds": amazon.options.presignedURLSeconds]
+         "presigned_url_seconds": amazon.options.presignedURLSeconds, "tax_remittance_role": amazon.options.taxRemittanceRole]
     }
 
     /// The `amazon` part of `GET /_sandbox/state`. `query` is the raw query string, exactly as sent.

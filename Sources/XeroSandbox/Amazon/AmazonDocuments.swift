@@ -5,7 +5,7 @@ extension SandboxEngine {
     nonisolated static let amazonDownloadPrefix = "/tortuga-prod-na/"
 
     /// getReportDocument: each call mints a fresh pre-signed address that expires `presignedURLSeconds` later.
-    func getReportDocument(id: String, _ r: SandboxRequest) -> SandboxResponse {
+    func getReportDocument(id: String, _ r: SandboxRequest, viaRestrictedToken: Bool = false) -> SandboxResponse {
         let query = Self.queryItems(r.rawQuery)
         var contentEncoding = false
         if let flag = query["enableContentEncodingUrlHeader"] {
@@ -15,6 +15,14 @@ extension SandboxEngine {
             contentEncoding = flag == "true"
         }
         guard let document = amazon.documents[id] else { return Self.notFound("Report document \(id) was not found.") }
+        if let report = amazon.reports.first(where: { $0.reportDocumentID == id }) {
+            // A requested report's document exists only once the report is DONE.
+            guard report.processingStatus(at: now) == "DONE" else { return Self.notFound("Report document \(id) was not found.") }
+            // A restricted report's document needs a restricted data token, never a plain access token.
+            if Self.restrictedReportTypes.contains(report.reportType), !viaRestrictedToken {
+                return Self.spapiError(403, "Unauthorized", "Access to requested resource is denied.", details: "")
+            }
+        }
         let url = presignedURL(for: document, host: r.header("host") ?? "127.0.0.1", contentEncoding: contentEncoding)
         var body: [String: Any] = ["reportDocumentId": document.reportDocumentID, "url": url]
         if document.gzipped { body["compressionAlgorithm"] = "GZIP" }

@@ -10,7 +10,9 @@ import Foundation
 ///   `x-amzn-RequestId`, and `x-amzn-RateLimit-Limit` on 200/400/404.
 /// - `GET /tortuga-prod-na/NinetyDays/amzn1.tortuga.4.na.…?X-Amz-Algorithm=…&X-Amz-Date=…&X-Amz-Expires=300&…&X-Amz-Signature=…`:
 ///   the document, without SP-API headers, for 300 s of sandbox clock.
-/// - Control: `POST /_sandbox/amazon/reports`, `GET|POST /_sandbox/amazon/config` (AmazonControl.swift); scenarios
+/// - `POST /tokens/2021-03-01/restrictedDataToken` (Tokens API): a restricted data token for the restricted documents
+///   (GET_VAT_TRANSACTION_DATA's need the Tax Remittance role; AmazonRestrictedData.swift).
+/// - Control: `POST /_sandbox/amazon/reports`, `POST /_sandbox/amazon/vat-data`, `GET|POST /_sandbox/amazon/config` (AmazonControl.swift); scenarios
 ///   `amazon-*` through `POST /_sandbox/scenario`; `amazon` in `GET /_sandbox/state`; `/_sandbox/reset` clears it.
 extension SandboxEngine {
     /// First path segments of the SP-API's sections: an unknown path below them is an SP-API path Amazon's gateway
@@ -65,25 +67,35 @@ extension SandboxEngine {
     func sellingPartnerAPI(_ r: SandboxRequest) -> SandboxResponse {
         guard let operation = Self.operation(method: r.method, path: r.path) else { return Self.missingAuthenticationToken() }
         guard let value = r.header("x-amz-access-token"), !value.isEmpty else { return Self.missingAuthenticationToken() }
-        guard let token = amazon.accessTokens[value] else {
+        // An LWA access token, or a restricted data token (good for the operations it was made for only).
+        let seller: String, expiresAt: Date
+        let restricted = amazon.restrictedTokens[value]
+        if let token = amazon.accessTokens[value] {
+            (seller, expiresAt) = (token.refreshToken, token.expiresAt)
+        } else if let restricted {
+            (seller, expiresAt) = (restricted.refreshToken, restricted.expiresAt)
+        } else {
             return Self.spapiError(403, "Unauthorized", "Access to requested resource is denied.",
                                    details: "The access token you provided is revoked, malformed or invalid.")
         }
-        guard now < token.expiresAt else {
+        guard now < expiresAt else {
             return Self.spapiError(403, "Unauthorized", "Access to requested resource is denied.",
                                    details: "The access token you provided has expired.")
         }
         if scenario == .amazonRoleMissing {
             return Self.spapiError(403, "Unauthorized", "Access to requested resource is denied.", details: "")
         }
-        if scenario == .amazonQuota || !takeToken(operation, seller: token.refreshToken) {
+        if let restricted, !restricted.resources.contains("\(r.method) \(r.path)") {
+            return Self.spapiError(403, "Unauthorized", "Access to requested resource is denied.", details: "")
+        }
+        if scenario == .amazonQuota || !takeToken(operation, seller: seller) {
             return Self.quotaExceeded()
         }
         var response: SandboxResponse
         if let invalid = Self.invalidUserAgent(r.header("user-agent")) {
             response = Self.invalidInput(invalid)
         } else {
-            response = perform(operation, r)
+            response = perform(operation, r, seller: seller, restricted: restricted != nil)
         }
         if [200, 400, 404].contains(response.status) {
             response.headers.append(("x-amzn-RateLimit-Limit", Self.rateHeader(amazon.options.limits[operation]!.rate)))
@@ -93,6 +105,7 @@ extension SandboxEngine {
 
     /// The operation a method and path name in Amazon's model, or nil (which Amazon's gateway answers with 403).
     static func operation(method: String, path: String) -> AmazonOperation? {
+        if method == "POST", path == "/tokens/2021-03-01/restrictedDataToken" { return .createRestrictedDataToken }
         let parts = path.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
         guard parts.count >= 4, parts[0].isEmpty, parts[1] == "reports", parts[2] == "2021-06-30" else { return nil }
         switch (method, parts[3], parts.count) {
@@ -105,7 +118,7 @@ extension SandboxEngine {
         }
     }
 
-    func perform(_ operation: AmazonOperation, _ r: SandboxRequest) -> SandboxResponse {
+    func perform(_ operation: AmazonOperation, _ r: SandboxRequest, seller: String, restricted: Bool) -> SandboxResponse {
         let lastSegment = String(r.path.split(separator: "/").last ?? "")
         let id = lastSegment.removingPercentEncoding ?? lastSegment
         switch operation {
@@ -113,7 +126,8 @@ extension SandboxEngine {
         case .getReport: return getReport(id: id)
         case .createReport: return createReport(r)
         case .cancelReport: return cancelReport(id: id)
-        case .getReportDocument: return getReportDocument(id: id, r)
+        case .getReportDocument: return getReportDocument(id: id, r, viaRestrictedToken: restricted)
+        case .createRestrictedDataToken: return createRestrictedDataToken(r, seller: seller)
         }
     }
 

@@ -15,6 +15,11 @@ struct AmazonState {
     var documentsRefusedAsExpired: Set<String> = []
     var requests: [AmazonLoggedRequest] = []
     var lastReportNumber = 51_000_000_000
+    /// Restricted data tokens (Tokens API), by value.
+    var restrictedTokens: [String: AmazonRestrictedToken] = [:]
+    /// VAT Transactions Report files by month (`YYYY-MM`), posted through the control API: what a requested
+    /// GET_VAT_TRANSACTION_DATA report holds.
+    var vatData: [String: Data] = [:]
 
     /// Reset clears what was created but keeps the configured limits, as the Xero side keeps `/_sandbox/config`.
     func cleared() -> AmazonState { AmazonState(options: options) }
@@ -31,11 +36,16 @@ struct AmazonOptions {
     var accessTokenSeconds: TimeInterval = 3600
     /// Pre-signed S3 addresses expire after 5 minutes of sandbox clock.
     var presignedURLSeconds: TimeInterval = 300
+    /// Whether the seller's app holds the Tax Remittance role (restricted): without it Amazon refuses a restricted data
+    /// token for a VAT report's document, and the report itself, with 403 Unauthorized.
+    var taxRemittanceRole = true
 }
 
 /// The Reports API operations, by their names in Amazon's model.
 enum AmazonOperation: String, CaseIterable, Sendable {
     case getReports, getReport, createReport, cancelReport, getReportDocument
+    /// Tokens API 2021-03-01.
+    case createRestrictedDataToken
 
     /// The default usage plan, from each operation's description in reports_2021-06-30.json.
     static let defaultLimits: [AmazonOperation: AmazonRateLimit] = [
@@ -44,6 +54,7 @@ enum AmazonOperation: String, CaseIterable, Sendable {
         .createReport: AmazonRateLimit(rate: 0.0167, burst: 15),
         .cancelReport: AmazonRateLimit(rate: 0.0222, burst: 10),
         .getReportDocument: AmazonRateLimit(rate: 0.0167, burst: 15),
+        .createRestrictedDataToken: AmazonRateLimit(rate: 1, burst: 10),
     ]
 }
 
@@ -82,6 +93,18 @@ struct AmazonReport {
     var reportDocumentID: String?
     /// Set when a requested report was cancelled by `cancelReport`.
     var cancelledAt: Date?
+    /// A requested report that ends DONE (with `reportDocumentID`) or FATAL: when it does.
+    var finishesAt: Date?
+    var fatal = false
+}
+
+/// A restricted data token: an access token good for the listed operations only, for an hour.
+struct AmazonRestrictedToken {
+    var value: String
+    var refreshToken: String
+    /// `GET /reports/2021-06-30/documents/amzn1.spdoc…`, as requested.
+    var resources: Set<String>
+    var expiresAt: Date
 }
 
 /// How a settlement document is stored, and how S3 labels it.

@@ -9,6 +9,12 @@ extension AmazonReport {
     /// Settlements are DONE from the start. A report requested with createReport waits 30 s, processes 30 s and is then
     /// CANCELLED, which is what Amazon does when there is no data to return (the sandbox holds none for other types).
     func processingStatus(at now: Date) -> String {
+        if let finishesAt {
+            // A requested report with data (or one Amazon cannot make yet): queued 30 s, then processed until it ends.
+            if cancelledAt != nil { return "CANCELLED" }
+            if now >= finishesAt { return fatal ? "FATAL" : "DONE" }
+            return now.timeIntervalSince(createdTime) < 30 ? "IN_QUEUE" : "IN_PROGRESS"
+        }
         if reportDocumentID != nil { return "DONE" }
         if cancelledAt != nil { return "CANCELLED" }
         let age = now.timeIntervalSince(createdTime)
@@ -23,13 +29,15 @@ extension AmazonReport {
             "dataStartTime": SandboxEngine.amazonTime(dataStartTime), "dataEndTime": SandboxEngine.amazonTime(dataEndTime),
         ]
         if !marketplaceIDs.isEmpty { out["marketplaceIds"] = marketplaceIDs }
-        if let reportDocumentID {
+        if let reportDocumentID, status == "DONE" {
             out["reportDocumentId"] = reportDocumentID
-            out["processingStartTime"] = SandboxEngine.amazonTime(createdTime)
-            out["processingEndTime"] = SandboxEngine.amazonTime(createdTime)
+            out["processingStartTime"] = SandboxEngine.amazonTime(finishesAt == nil ? createdTime : createdTime.addingTimeInterval(30))
+            out["processingEndTime"] = SandboxEngine.amazonTime(finishesAt ?? createdTime)
         } else if cancelledAt == nil, status != "IN_QUEUE" {
             out["processingStartTime"] = SandboxEngine.amazonTime(createdTime.addingTimeInterval(30))
-            if status == "CANCELLED" { out["processingEndTime"] = SandboxEngine.amazonTime(createdTime.addingTimeInterval(60)) }
+            if status == "CANCELLED" || status == "FATAL" {
+                out["processingEndTime"] = SandboxEngine.amazonTime(finishesAt ?? createdTime.addingTimeInterval(60))
+            }
         }
         return out
     }
@@ -164,8 +172,9 @@ extension SandboxEngine {
         return .json(200, report.json(at: now))
     }
 
-    /// Settlement types are refused as Amazon refuses them; any other type is accepted and, the sandbox having no data
-    /// for it, ends CANCELLED a minute later.
+    /// Settlement types are refused as Amazon refuses them; GET_VAT_TRANSACTION_DATA is restricted (the Tax Remittance
+    /// role) and made from the VAT data posted for its months; any other type is accepted and, the sandbox having no
+    /// data for it, ends CANCELLED a minute later.
     func createReport(_ r: SandboxRequest) -> SandboxResponse {
         guard let spec = (try? JSONSerialization.jsonObject(with: r.body)) as? [String: Any] else {
             return Self.invalidInput("The request body must be a CreateReportSpecification JSON object.")
@@ -181,6 +190,9 @@ extension SandboxEngine {
             let name = reportType == "GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE_V2" ? "1118" : reportType
             return Self.invalidInput("Request for report type \(name) is not allowed at this time")
         }
+        if Self.restrictedReportTypes.contains(reportType), !amazon.options.taxRemittanceRole {
+            return Self.spapiError(403, "Unauthorized", "Access to requested resource is denied.", details: "")
+        }
         // "The default is now. The value must be prior to or equal to the current date and time."
         func time(_ key: String) -> Date? {
             guard let value = spec[key] else { return now }
@@ -191,8 +203,9 @@ extension SandboxEngine {
             return Self.invalidInput("dataStartTime and dataEndTime must be ISO 8601 date-times no later than now.")
         }
         guard start <= end else { return Self.invalidInput("dataStartTime must not be later than dataEndTime.") }
-        let report = AmazonReport(reportID: amazon.nextReportID(), reportType: reportType, createdTime: Self.wholeSecond(now),
+        var report = AmazonReport(reportID: amazon.nextReportID(), reportType: reportType, createdTime: Self.wholeSecond(now),
                                   dataStartTime: start, dataEndTime: end, marketplaceIDs: marketplaces)
+        if reportType == Self.vatReportType { prepareVATReport(&report) }
         amazon.reports.append(report)
         return .json(202, ["reportId": report.reportID])
     }

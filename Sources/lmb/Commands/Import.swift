@@ -11,6 +11,10 @@ extension LMB {
             a refused or interrupted file leaves nothing behind. Importing the same file again changes nothing. \
             A file whose settlement id is already stored with other content is refused unless --replace is given, \
             and a settlement that has been sent to Xero is never replaced.
+
+            Amazon's VAT Transactions Report (GET_VAT_TRANSACTION_DATA, downloaded from Seller Central) \
+            is recognised and stored as VAT data, not as a settlement: it is never sent; `lmb tax summary` reads it. \
+            A later report for the same month replaces the earlier one's figures for that month.
             """)
 
         @OptionGroup var global: GlobalOptions
@@ -34,6 +38,13 @@ extension LMB {
                 for file in files {
                     let bar = ProgressBar(label: URL(fileURLWithPath: file).lastPathComponent, enabled: Terminal.stderrIsTTY && !ctx.json)
                     do {
+                        if VATTransactionsReport.detect(path: file) {
+                            let stored = try importer.importVATReport(path: file)
+                            bar.finish()
+                            results.append(describeVATReport(stored, file: file, ctx: ctx))
+                            statuses.append(.ok)
+                            continue
+                        }
                         let outcomes = try importer.importFile(path: file, replace: replace, progress: bar.update)
                         bar.finish()
                         for outcome in outcomes {
@@ -51,6 +62,32 @@ extension LMB {
                 if ctx.json { Terminal.out(JSON.array(results).rendered()) }
                 return ExitStatus.worst(statuses)
             }
+        }
+
+        /// Amazon's VAT Transactions Report: stored for the seller's VAT figures (`lmb tax summary`), never sent.
+        func describeVATReport(_ r: VATReportImport, file: String, ctx: CommandContext) -> JSON {
+            let months = r.months.isEmpty ? "no month" : r.months.joined(separator: ", ")
+            let dates = r.firstDate.map { " \($0) → \(r.lastDate ?? $0)," } ?? ""
+            if ctx.talks {
+                if r.duplicate {
+                    Terminal.out("already imported, nothing changed: VAT Transactions Report \(file) (\(months))")
+                } else {
+                    Terminal.out("imported VAT Transactions Report (Amazon's VAT data, not a settlement; nothing to send): \(r.rowsAdded) rows,\(dates) \(months)")
+                    if !r.supersededMonths.isEmpty {
+                        Terminal.out("  it replaces the report stored before for \(r.supersededMonths.joined(separator: ", "))")
+                    }
+                }
+            }
+            if !r.unbalancedLines.isEmpty && !ctx.quiet {
+                let lines = r.unbalancedLines.prefix(10).map(String.init).joined(separator: ", ") + (r.unbalancedLines.count > 10 ? ", …" : "")
+                Terminal.err("lmb: warning: \(file): \(r.unbalancedLines.count) row(s) where the VAT-inclusive total is not net + VAT (lines \(lines)); stored as Amazon wrote them")
+            }
+            return .object([
+                ("file", .string(file)), ("outcome", .string(r.duplicate ? "unchanged" : "imported")), ("kind", .string("vat-report")),
+                ("rows", .int(r.rowsAdded)), ("months", .array(r.months.map(JSON.string))),
+                ("firstDate", .optional(r.firstDate?.description)), ("lastDate", .optional(r.lastDate?.description)),
+                ("sha256", .string(r.sha256)), ("supersededMonths", .array(r.supersededMonths.map(JSON.string))),
+            ])
         }
 
         /// One imported settlement: its JSON line, and the line a person reads. Needing mapping is not an import

@@ -37,6 +37,9 @@ extension LMB {
         @Option(help: "The status documents are created with: draft (the default, as bookkeepers expect) or authorised.")
         var status: DocumentStatus = .draft
 
+        @Flag(help: "Send the named settlements without waiting for Amazon's VAT Transactions Report (a tax profile that waits for it holds EU and UK settlements as awaiting-vat).")
+        var withoutVatReport = false
+
         @OptionGroup var tenantOption: TenantOption
         var tenant: String? { tenantOption.tenant }
 
@@ -45,6 +48,7 @@ extension LMB {
 
         func validate() throws {
             if all == !ids.isEmpty { throw ValidationError("name settlement ids, or --all (not both)") }
+            if withoutVatReport && all { throw ValidationError("--without-vat-report needs settlement ids: it overrides the hold for the settlements you name") }
         }
 
         func run(_ ctx: RunContext) async throws {
@@ -53,7 +57,8 @@ extension LMB {
                 // What is local is checked before anything talks to Xero: an id never imported is a usage error.
                 if !all { try Sender.checkImported(ids, store: try ctx.store()) }
                 if dryRun { return try dryRunBodies(ctx, mapping: mapping) }
-                let run = SendFlow(ctx: ctx, mapping: mapping, all: all, ids: ids, status: status.rawValue.uppercased(), tenant: tenant)
+                var run = SendFlow(ctx: ctx, mapping: mapping, all: all, ids: ids, status: status.rawValue.uppercased(), tenant: tenant)
+                run.withoutVATReport = withoutVatReport
                 let shown = SendOutput(ctx: ctx, mapping: mapping)
                 guard let results = try await run.perform() else {
                     if ctx.json { Terminal.out(JSON.object([("results", .array([]))]).rendered()) }
