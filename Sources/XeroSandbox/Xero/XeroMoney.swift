@@ -34,7 +34,7 @@ enum XeroMoney {
     static func integer(_ value: Decimal) -> Int? {
         let whole = rounded(value, scale: 0)
         guard whole.magnitude < Decimal(Int64.max / 4) else { return nil }
-        return Int(NSDecimalNumber(decimal: whole).int64Value)
+        return Int(whole.description) ?? Int(NSDecimalNumber(decimal: whole).int64Value)
     }
 
     /// An amount in minor units, rounded to 2 places half away from zero.
@@ -45,6 +45,10 @@ enum XeroMoney {
 
     /// The JSON number of an amount in minor units.
     static func number(_ minor: Int) -> Double { Double(minor) / 100 }
+
+    /// The JSON number of an exact decimal (a currency rate): through its text, as NSDecimalNumber's doubleValue
+    /// can land one unit in the last place off (0.8432000000000001) on Linux.
+    static func double(_ value: Decimal) -> Double { Double(value.description) ?? 0 }
 
     /// The JSON number of a rate in ten-thousandths of a percent.
     static func rateNumber(_ rate: Int) -> Double { Double(rate) / 10_000 }

@@ -320,9 +320,9 @@ extension SandboxEngine {
     /// how lmb learns Xero's rate (Xero's API has no rate endpoint: GET /Currencies lists codes only): send the
     /// document without a CurrencyRate and read it back from the answer, or GET an existing invoice of that date.
     func currencyRate(for inv: [String: Any]) -> Double {
-        if let sent = XeroMoney.decimal(inv["CurrencyRate"]), sent > 0 { return NSDecimalNumber(decimal: sent).doubleValue }
+        if let sent = XeroMoney.decimal(inv["CurrencyRate"]), sent > 0 { return XeroMoney.double(sent) }
         let currency = inv["CurrencyCode"] as? String ?? baseCurrency
-        return NSDecimalNumber(decimal: organisationRate(currency, date: inv["Date"] as? String)).doubleValue
+        return XeroMoney.double(organisationRate(currency, date: inv["Date"] as? String))
     }
 
     // MARK: Invoices: Xero's tax rules, when the organisation is no longer the untouched demo

@@ -64,7 +64,7 @@ extension SandboxEngine {
         let bankAmount = XeroMoney.integer(Decimal(p.amount) / (p.currencyRate > 0 ? p.currencyRate : 1)) ?? p.amount
         var o: [String: Any] = [
             "PaymentID": p.id, "Date": Self.day(p.date).map(Self.xeroDate) ?? p.date, "Amount": XeroMoney.number(p.amount),
-            "BankAmount": XeroMoney.number(bankAmount), "CurrencyRate": NSDecimalNumber(decimal: p.currencyRate).doubleValue,
+            "BankAmount": XeroMoney.number(bankAmount), "CurrencyRate": XeroMoney.double(p.currencyRate),
             "Status": p.status, "PaymentType": p.paymentType, "UpdatedDateUTC": Self.xeroDate(p.updated), "HasAccount": true,
             "HasValidationErrors": false, "IsReconciled": false, "Invoice": invoice, "Account": account,
         ]
@@ -138,7 +138,7 @@ extension SandboxEngine {
     func invoicePayments(_ invoiceID: String) -> [[String: Any]] {
         activePayments(invoiceID).map {
             ["PaymentID": $0.id, "Date": Self.day($0.date).map(Self.xeroDate) ?? $0.date, "Amount": XeroMoney.number($0.amount),
-             "CurrencyRate": NSDecimalNumber(decimal: $0.currencyRate).doubleValue, "HasAccount": true, "HasValidationErrors": false]
+             "CurrencyRate": XeroMoney.double($0.currencyRate), "HasAccount": true, "HasValidationErrors": false]
                 .merging($0.reference.map { ["Reference": $0] } ?? [:]) { a, _ in a }
         }
     }
