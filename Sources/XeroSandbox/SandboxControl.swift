@@ -2,6 +2,9 @@ import Foundation
 
 extension SandboxEngine {
     /// The control API under /_sandbox/: for tests and the demo. lmb itself never calls it.
+    /// `POST /_sandbox/organisation` also takes {"version": "UK"|"AU"|"NZ"|"US"|"GLOBAL"}, {"chart": "empty"|"demo"},
+    /// {"tax_rates": [{"TaxType": "INPUT2", "Status": "ARCHIVED"}]} and {"compute_tax": true} (Xero/XeroOrganisation.swift);
+    /// `POST /_sandbox/currencies {"EUR": "0.8432"}` sets the organisation's currency rates.
     func control(_ r: SandboxRequest) -> SandboxResponse {
         if r.path.hasPrefix("/_sandbox/amazon/") { return amazonControl(r) }
         if r.path.hasPrefix("/_sandbox/shopify/") { return shopifyControl(r) }

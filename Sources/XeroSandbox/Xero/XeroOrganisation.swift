@@ -64,10 +64,11 @@ struct OrganisationVersion {
     static let salesSide: Set<String> = ["REVENUE", "LIABILITIES", "ASSETS", "EQUITY"]
     static let purchaseSide: Set<String> = ["EXPENSES", "LIABILITIES", "ASSETS", "EQUITY"]
 
-    static func rate(_ name: String, _ taxType: String, _ percent: Int, _ appliesTo: Set<String>, report: String? = nil,
+    /// A single-component rate; `rate` in ten-thousandths of a percent (200_000 is 20 %).
+    static func rate(_ name: String, _ taxType: String, _ rate: Int, _ appliesTo: Set<String>, report: String? = nil,
                      component: String) -> SandboxTaxRate {
-        SandboxTaxRate(name: name, taxType: taxType, rate: percent, appliesTo: appliesTo, reportTaxType: report,
-                       components: [(component, percent)])
+        SandboxTaxRate(name: name, taxType: taxType, rate: rate, appliesTo: appliesTo, reportTaxType: report,
+                       components: [(component, rate)])
     }
 
     static func named(_ version: String) -> OrganisationVersion? {
