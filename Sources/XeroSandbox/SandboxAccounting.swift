@@ -49,7 +49,7 @@ extension SandboxEngine {
             }
             response = result
         default:
-            response = .text(404, "The resource you're looking for cannot be found")
+            response = xeroResource(r, resource) ?? .text(404, "The resource you're looking for cannot be found")
         }
         response.headers += limits
         return .respond(response)
@@ -95,7 +95,8 @@ extension SandboxEngine {
     func organisationJSON() -> [String: Any] {
         var o: [String: Any] = [
             "OrganisationID": tenantID, "Name": organisationName, "LegalName": organisationName, "PaysTax": true,
-            "Version": "US", "OrganisationType": "COMPANY", "BaseCurrency": options.baseCurrency, "CountryCode": "US",
+            "Version": books.version?.code ?? "US", "OrganisationType": "COMPANY", "BaseCurrency": baseCurrency,
+            "CountryCode": books.version?.countryCode ?? "US",
             "IsDemoCompany": organisationClass == "DEMO", "OrganisationStatus": scenario == .organisationInactive ? "INACTIVE" : organisationStatus,
             "Class": organisationClass, "Edition": "BUSINESS", "ShortCode": "!sbx01", "Timezone": "UTC",
             "CreatedDateUTC": Self.xeroDate(Date(timeIntervalSince1970: 1_600_000_000)),
@@ -113,17 +114,32 @@ extension SandboxEngine {
     }
 
     func accountJSON(_ a: SandboxAccount) -> [String: Any] {
-        ["AccountID": a.accountID, "Code": a.code, "Name": a.name, "Type": a.type, "TaxType": a.taxType, "Status": a.status,
-         "Class": Self.accountClass(a.type), "EnablePaymentsToAccount": false, "ShowInExpenseClaims": false,
-         "SystemAccount": a.systemAccount ? "GST" : "", "HasAttachments": false, "UpdatedDateUTC": Self.xeroDate(now)]
+        var o: [String: Any] = [
+            "AccountID": a.accountID, "Code": a.code, "Name": a.name, "Type": a.type, "TaxType": a.taxType, "Status": a.status,
+            "Class": Self.accountClass(a.type), "EnablePaymentsToAccount": a.enablePaymentsToAccount, "ShowInExpenseClaims": false,
+            "SystemAccount": a.systemAccount, "HasAttachments": false, "UpdatedDateUTC": Self.xeroDate(now)]
+        if let d = a.description { o["Description"] = d }
+        if a.type == "BANK" {
+            o["BankAccountType"] = "BANK"
+            o["BankAccountNumber"] = a.bankAccountNumber ?? ""
+            o["CurrencyCode"] = baseCurrency
+        }
+        return o
     }
 
     func taxRateJSON(_ t: SandboxTaxRate) -> [String: Any] {
-        ["Name": t.name, "TaxType": t.taxType, "Status": t.status, "ReportTaxType": t.taxType == "NONE" ? "NONE" : t.taxType,
-         "CanApplyToAssets": t.appliesTo.contains("ASSETS"), "CanApplyToEquity": t.appliesTo.contains("EQUITY"),
-         "CanApplyToExpenses": t.appliesTo.contains("EXPENSES"), "CanApplyToLiabilities": t.appliesTo.contains("LIABILITIES"),
-         "CanApplyToRevenue": t.appliesTo.contains("REVENUE"), "DisplayTaxRate": t.rate, "EffectiveRate": t.rate,
-         "TaxComponents": [["Name": t.name, "Rate": t.rate, "IsCompound": false, "IsNonRecoverable": false]]]
+        var o: [String: Any] = [
+            "Name": t.name, "TaxType": t.taxType, "Status": t.status,
+            "CanApplyToAssets": t.appliesTo.contains("ASSETS"), "CanApplyToEquity": t.appliesTo.contains("EQUITY"),
+            "CanApplyToExpenses": t.appliesTo.contains("EXPENSES"), "CanApplyToLiabilities": t.appliesTo.contains("LIABILITIES"),
+            "CanApplyToRevenue": t.appliesTo.contains("REVENUE"), "DisplayTaxRate": XeroMoney.rateNumber(t.rate),
+            "EffectiveRate": XeroMoney.rateNumber(t.effectiveRate),
+            "TaxComponents": (t.components ?? [(t.name, t.rate)]).map {
+                ["Name": $0.name, "Rate": XeroMoney.rateNumber($0.rate), "IsCompound": false, "IsNonRecoverable": false] as [String: Any]
+            }]
+        let report = t.reportTaxType ?? (t.taxType == "NONE" ? "NONE" : t.taxType)
+        if !report.isEmpty { o["ReportTaxType"] = report }
+        return o
     }
 
     static func accountClass(_ type: String) -> String {
@@ -216,7 +232,7 @@ extension SandboxEngine {
         let summarize = (r.query["summarizeErrors"] ?? "true").lowercased() != "false"
         var numbersInBatch = Set<String>()
         var results: [(invoice: [String: Any], errors: [String])] = []
-        for item in items {
+        for item in items.map(normaliseInvoice) {
             var errors = validate(item)
             if let number = item["InvoiceNumber"] as? String, item["Type"] as? String == "ACCREC", !number.isEmpty {
                 if numbersInBatch.contains(number) && !errors.contains("Invoice # must be unique") { errors.append("Invoice # must be unique") }
@@ -308,6 +324,7 @@ extension SandboxEngine {
             }
         }
         if type == "ACCREC" && total < 0 { errors.append("The invoice total cannot be negative.") }
+        errors += xeroLineChecks(inv)
         var seen = Set<String>()
         return errors.filter { seen.insert($0).inserted }
     }
@@ -340,9 +357,11 @@ extension SandboxEngine {
         stored["Total"] = amount
         stored["AmountDue"] = amount
         stored["AmountPaid"] = 0.0
-        stored["CurrencyCode"] = inv["CurrencyCode"] as? String ?? options.baseCurrency
+        stored["CurrencyCode"] = inv["CurrencyCode"] as? String ?? baseCurrency
+        stored["CurrencyRate"] = currencyRate(for: inv)
         stored["UpdatedDateUTC"] = Self.xeroDate(now)
         stored["HasErrors"] = false
+        if books.faithful { applyXeroArithmetic(&stored) }
         invoices.append(stored)
         return stored
     }

@@ -2,6 +2,9 @@ import Foundation
 
 extension SandboxEngine {
     /// The control API under /_sandbox/: for tests and the demo. lmb itself never calls it.
+    /// `POST /_sandbox/organisation` also takes {"version": "UK"|"AU"|"NZ"|"US"|"GLOBAL"}, {"chart": "empty"|"demo"},
+    /// {"tax_rates": [{"TaxType": "INPUT2", "Status": "ARCHIVED"}]} and {"compute_tax": true} (Xero/XeroOrganisation.swift);
+    /// `POST /_sandbox/currencies {"EUR": "0.8432"}` sets the organisation's currency rates.
     func control(_ r: SandboxRequest) -> SandboxResponse {
         if r.path.hasPrefix("/_sandbox/amazon/") { return amazonControl(r) }
         if r.path.hasPrefix("/_sandbox/shopify/") { return shopifyControl(r) }
@@ -30,6 +33,8 @@ extension SandboxEngine {
             return .json(200, ["reset": true])
         case ("POST", "/_sandbox/organisation"):
             return changeOrganisation(body ?? [:])
+        case ("POST", "/_sandbox/currencies"):
+            return setCurrencyRates(body ?? [:])
         case ("POST", "/_sandbox/notifications"):
             // A webhook receiver, so failure notifications can be tried (and tested) with no chat service.
             guard let message = (try? JSONSerialization.jsonObject(with: r.body)) as? [String: Any] else {
@@ -48,7 +53,7 @@ extension SandboxEngine {
         default:
             return .json(404, ["error": "no such control endpoint", "endpoints": ["GET /_sandbox/state", "POST /_sandbox/scenario",
                                                                                  "POST /_sandbox/clock", "POST /_sandbox/reset",
-                                                                                 "POST /_sandbox/organisation", "POST /_sandbox/config", "POST /_sandbox/notifications",
+                                                                                 "POST /_sandbox/organisation", "POST /_sandbox/currencies", "POST /_sandbox/config", "POST /_sandbox/notifications",
                                                                                  "POST /_sandbox/amazon/reports", "POST /_sandbox/amazon/config",
                                                                                  "POST /_sandbox/shopify/payouts", "POST /_sandbox/shopify/config"]])
         }
@@ -88,6 +93,7 @@ extension SandboxEngine {
         (accounts, taxRates, users) = Self.demoData()
         contacts = []
         invoices = []
+        books = XeroBooksState()
         identity = IdentityState()
         minuteCount = 0
         dayCount = 0
@@ -99,6 +105,9 @@ extension SandboxEngine {
     }
 
     func changeOrganisation(_ b: [String: Any]) -> SandboxResponse {
+        // The organisation's version, chart and tax rates (Xero/XeroOrganisation.swift) come first, so the account and
+        // rate switches below act on the chart they set up.
+        if let refused = changeBooks(b) { return refused }
         func setAccount(_ code: Any?, _ status: String) -> Bool {
             guard let code = code as? String else { return true }
             guard let i = accounts.firstIndex(where: { $0.code == code }) else { return false }
@@ -131,7 +140,7 @@ extension SandboxEngine {
             "invoices": invoices.map { inv -> [String: Any] in
                 var out: [String: Any] = [:]
                 for key in ["InvoiceID", "InvoiceNumber", "Reference", "Type", "Status", "Total", "CurrencyCode", "LineItems", "Date",
-                            "DueDate", "LineAmountTypes", "Contact"] {
+                            "DueDate", "LineAmountTypes", "Contact", "SubTotal", "TotalTax", "AmountDue", "AmountPaid", "CurrencyRate"] {
                     if let v = inv[key] { out[key] = v }
                 }
                 return out
@@ -146,6 +155,7 @@ extension SandboxEngine {
                 "id_tokens": identity.idTokens,
                 "all": identity.issuedOrder,
             ],
+            "xero": booksStateJSON(),
             "amazon": amazonStateJSON(),
             "shopify": shopifyStateJSON(),
         ]

@@ -4,7 +4,8 @@ import Foundation
 /// uses, with Xero's validation messages, rate limits and fault scenarios. Shapes follow Xero's OpenAPI
 /// descriptions and the documented error bodies. It shares no code with lmb's client, so it can catch its mistakes.
 /// This file holds the state and routes each request; the identity server is in SandboxIdentity.swift, the
-/// accounting API in SandboxAccounting.swift, the control API in SandboxControl.swift, Amazon's side in Amazon/,
+/// accounting API in SandboxAccounting.swift (tax, chart, tracking, payments, journals and currencies in Xero/), the
+/// control API in SandboxControl.swift, Amazon's side in Amazon/,
 /// Shopify Payments' in Shopify/.
 public actor SandboxEngine {
     public struct Options: Sendable {
@@ -46,6 +47,9 @@ public actor SandboxEngine {
     var users: [SandboxUser] = []
     var contacts: [SandboxContact] = []
     var invoices: [[String: Any]] = []
+    /// The organisation version, tracking, payments, journals and currency rates set up beyond the demo: see Xero/.
+    var books = XeroBooksState()
+    var baseCurrency: String { books.version?.baseCurrency ?? options.baseCurrency }
 
     // Identity (authorize, tokens, connections): see SandboxIdentity.swift
     var identity = IdentityState()
@@ -80,7 +84,7 @@ public actor SandboxEngine {
             SandboxAccount(code: "260", name: "Other Revenue", type: "REVENUE", taxType: "OUTPUT"),
             SandboxAccount(code: "400", name: "Advertising", type: "EXPENSE", taxType: "INPUT"),
             SandboxAccount(code: "404", name: "Bank Fees", type: "EXPENSE", taxType: "NONE"),
-            SandboxAccount(code: "820", name: "Sales Tax", type: "CURRLIAB", taxType: "NONE", systemAccount: true),
+            SandboxAccount(code: "820", name: "Sales Tax", type: "CURRLIAB", taxType: "NONE", systemAccount: "GST"),
             SandboxAccount(code: "LMB1", name: "Amazon Sales", type: "REVENUE", taxType: "NONE"),
             SandboxAccount(code: "LMB2", name: "Amazon Refunds", type: "REVENUE", taxType: "NONE"),
             SandboxAccount(code: "LMB3", name: "FBA Inventory Reimbursements", type: "OTHERINCOME", taxType: "NONE"),
@@ -98,8 +102,8 @@ public actor SandboxEngine {
         let all: Set<String> = ["REVENUE", "EXPENSES", "LIABILITIES", "ASSETS", "EQUITY"]
         let taxRates = [
             SandboxTaxRate(name: "Tax Exempt", taxType: "NONE", rate: 0, appliesTo: all),
-            SandboxTaxRate(name: "Tax on Sales", taxType: "OUTPUT", rate: 8.5, appliesTo: ["REVENUE", "LIABILITIES", "ASSETS", "EQUITY"]),
-            SandboxTaxRate(name: "Tax on Purchases", taxType: "INPUT", rate: 8.5, appliesTo: ["EXPENSES", "LIABILITIES", "ASSETS", "EQUITY"]),
+            SandboxTaxRate(name: "Tax on Sales", taxType: "OUTPUT", rate: 85_000, appliesTo: ["REVENUE", "LIABILITIES", "ASSETS", "EQUITY"]),
+            SandboxTaxRate(name: "Tax on Purchases", taxType: "INPUT", rate: 85_000, appliesTo: ["EXPENSES", "LIABILITIES", "ASSETS", "EQUITY"]),
         ]
         let users = [
             SandboxUser(userID: "b6a5e1d2-7c3f-4a89-8e21-0f9d3c7b5a14", email: "sam@example.com", firstName: "Sam", lastName: "Standard", role: "STANDARD"),

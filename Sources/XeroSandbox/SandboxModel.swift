@@ -111,16 +111,29 @@ struct SandboxAccount {
     var type: String        // REVENUE, OTHERINCOME, EXPENSE, CURRLIAB, CURRENT, BANK …
     var status = "ACTIVE"
     var taxType: String
-    var systemAccount = false
+    /// Xero's SystemAccount value (GST, ROUNDING, DEBTORS …), "" for an ordinary account.
+    var systemAccount = ""
+    var description: String?
+    var enablePaymentsToAccount = false
+    var bankAccountNumber: String?
 }
 
 struct SandboxTaxRate {
     var name: String
     var taxType: String
     var status = "ACTIVE"
-    var rate: Double
+    /// The rate in ten-thousandths of a percent, exactly (Xero gives rates to 4 dp): 20 % is 200_000, 8.5 % is 85_000.
+    var rate: Int
     /// Account classes the rate may be used with ("REVENUE", "EXPENSES", "LIABILITIES", "ASSETS", "EQUITY").
     var appliesTo: Set<String>
+    /// nil: the TaxType itself (NONE for NONE), as the demo organisation always answered; "" leaves it out (US and
+    /// GLOBAL user rates have none).
+    var reportTaxType: String? = nil
+    /// The components when not one named like the rate: (name, rate in ten-thousandths of a percent).
+    var components: [(name: String, rate: Int)]? = nil
+
+    /// What tax is computed at: the sum of the components (a reverse charge's +20 and −20 make 0).
+    var effectiveRate: Int { components.map { $0.reduce(0) { $0 + $1.rate } } ?? rate }
 }
 
 struct SandboxUser {
