@@ -10,7 +10,7 @@ extension LMB {
             discussion: """
             Amazon's VAT Transactions Report (GET_VAT_TRANSACTION_DATA; EU and UK selling accounts) lists every sale, \
             refund, return and stock movement with the VAT Amazon computed and the jurisdiction where it is taxable. \
-            Download it from Seller Central and store it with `lmb import FILE`; `lmb tax summary` adds it up.
+            `lmb fetch` downloads it for Europe-region accounts whose app holds the Tax Remittance role; otherwise download it from Seller Central and store it with `lmb import FILE`. `lmb tax summary` adds it up.
             """,
             subcommands: [TaxSummary.self])
     }
