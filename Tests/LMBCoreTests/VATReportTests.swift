@@ -82,6 +82,11 @@ struct VATReportTests {
         let path = try writeTemp(VATReportFixture.october2024, name: "vat.txt")
         #expect(VATTransactionsReport.detect(path: path))
         #expect(!VATTransactionsReport.detect(path: Paths.fixture("v2-us.txt")))
+        // A FIFO is never opened (it would block until a writer came).
+        let fifo = FileManager.default.temporaryDirectory.appendingPathComponent("vat-fifo-\(UUID().uuidString)").path
+        #expect(mkfifo(fifo, 0o600) == 0)
+        defer { unlink(fifo) }
+        #expect(!VATTransactionsReport.detect(path: fifo))
     }
 
     @Test("a broken row refuses the whole file with its line number", arguments: [
