@@ -1,6 +1,10 @@
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import Testing
 import TestSupport
+import XeroSandbox
 
 extension EndToEnd {
     @Suite("lmb import of a VAT Transactions Report, lmb tax summary — the built binary")
@@ -122,6 +126,79 @@ extension EndToEnd {
             #expect(r.status == 65)
             #expect(r.stderr.contains("bad.txt:6"))
             #expect(try await E2E.count("SELECT COUNT(*) FROM vat_row", home: home) == 0)
+        }
+
+        // MARK: lmb fetch
+
+        /// The month lmb asks for today: the previous one from the 3rd on (UTC), else the one before.
+        static func wantedMonth() -> String {
+            var calendar = Calendar(identifier: .gregorian)
+            calendar.timeZone = TimeZone(identifier: "UTC")!
+            let c = calendar.dateComponents([.year, .month, .day], from: Date())
+            var (y, m) = (c.year!, c.month! - (c.day! >= 3 ? 1 : 2))
+            while m < 1 { m += 12; y -= 1 }
+            return String(format: "%04d-%02d", y, m)
+        }
+
+        static func post(_ s: SandboxHome, _ path: String, _ body: Data) async throws {
+            var request = URLRequest(url: URL(string: s.sandbox.baseURL + path)!)
+            request.httpMethod = "POST"
+            request.httpBody = body
+            let (data, response) = try await URLSession.shared.data(for: request)
+            #expect((response as? HTTPURLResponse)?.statusCode == 200, "\(String(decoding: data, as: UTF8.self))")
+        }
+
+        static func germanSettlement(_ s: SandboxHome) async throws {
+            try await s.postReport(try String(contentsOfFile: E2E.fixture("v2-de-comma.txt"), encoding: .utf8))
+        }
+
+        @Test("fetch asks Amazon for last month's VAT report, a later fetch stores it through a restricted data token, then nothing more")
+        func fetchVATReport() async throws {
+            let s = try await SandboxHome()
+            try await Self.germanSettlement(s)
+            let month = Self.wantedMonth()
+            try await Self.post(s, "/_sandbox/amazon/vat-data?month=\(month)", Data(VATReportFixture.october2024.utf8))
+            try await s.amazonConnect()
+            let first = try await s.lmb(["fetch"])
+            #expect(first.status == 0, "\(first.stderr)")
+            #expect(first.stdout.contains("20000000002"), "\(first.stdout)")
+            #expect(first.stderr.contains("asked Amazon for the VAT Transactions Report of \(month)"), "\(first.stderr)")
+            #expect(try await E2E.count("SELECT COUNT(*) FROM vat_row", home: s.home) == 0)
+
+            try await s.control("clock", ["advance_seconds": 61])
+            let second = try await s.lmb(["fetch"])
+            #expect(second.status == 0, "\(second.stderr)")
+            #expect(second.stderr.contains("stored the VAT Transactions Report of \(month)"), "\(second.stderr)")
+            #expect(try await E2E.count("SELECT COUNT(*) FROM vat_row", home: s.home) == 9)
+            #expect(try await E2E.count("SELECT COUNT(*) FROM vat_report_request", home: s.home) == 0)
+            let requests = try await s.amazonRequests().all
+            #expect(requests.contains { $0["path"] as? String == "/tokens/2021-03-01/restrictedDataToken" && $0["status"] as? Int == 200 })
+            for secret in try await s.amazonSecrets() { #expect(!second.stderr.contains(secret) && !second.stdout.contains(secret)) }
+
+            let mark = try await s.amazonRequests().all.count
+            let third = try await s.lmb(["fetch"])
+            #expect(third.status == 0, "\(third.stderr)")
+            #expect(!third.stderr.contains("VAT"), "\(third.stderr)")
+            let later = Array(try await s.amazonRequests().all.dropFirst(mark))
+            #expect(!later.contains { ($0["path"] as? String)?.hasPrefix("/tokens/") == true || $0["method"] as? String == "POST" && $0["path"] as? String == "/reports/2021-06-30/reports" })
+            // The month is covered now: the summary reads it.
+            let summary = try await E2E.run(["tax", "summary", "--period", month, "--json"], home: s.home)
+            #expect(summary.status == 0, "\(summary.stderr)")
+        }
+
+        @Test("without the Tax Remittance role the fetch says once how to add it and fetches settlements as before")
+        func fetchWithoutRole() async throws {
+            let s = try await SandboxHome()
+            try await Self.germanSettlement(s)
+            try await s.amazonControl("config", ["tax_remittance_role": false])
+            try await s.amazonConnect()
+            let r = try await s.lmb(["fetch"])
+            #expect(r.status == 0, "\(r.stderr)")
+            #expect(r.stdout.contains("20000000002"), "\(r.stdout)")
+            #expect(r.stderr.components(separatedBy: "the app lacks the Tax Remittance role").count == 2, "\(r.stderr)")
+            #expect(r.stderr.contains("lmb import FILE"))
+            #expect(try await E2E.count("SELECT COUNT(*) FROM settlement", home: s.home) == 1)
+            #expect(try await E2E.count("SELECT COUNT(*) FROM vat_report_request", home: s.home) == 0)
         }
     }
 }

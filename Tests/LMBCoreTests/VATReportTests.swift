@@ -82,6 +82,11 @@ struct VATReportTests {
         let path = try writeTemp(VATReportFixture.october2024, name: "vat.txt")
         #expect(VATTransactionsReport.detect(path: path))
         #expect(!VATTransactionsReport.detect(path: Paths.fixture("v2-us.txt")))
+        // A FIFO is never opened (it would block until a writer came).
+        let fifo = FileManager.default.temporaryDirectory.appendingPathComponent("vat-fifo-\(UUID().uuidString)").path
+        #expect(mkfifo(fifo, 0o600) == 0)
+        defer { unlink(fifo) }
+        #expect(!VATTransactionsReport.detect(path: fifo))
     }
 
     @Test("a broken row refuses the whole file with its line number", arguments: [
@@ -259,6 +264,28 @@ struct VATReportTests {
         let error = try #require(throws: SettlementFileError.self) { _ = try Importer(store: store).importFile(path: path) }
         #expect(error.message.contains("VAT Transactions Report"))
         #expect(try store.allSettlements().isEmpty)
+    }
+
+    // MARK: Fetch
+
+    @Test("the month lmb fetch asks for: the previous one from the 3rd on, else the one before")
+    func wantedMonth() {
+        func wanted(_ y: Int, _ m: Int, _ d: Int) -> String? {
+            AmazonVATFetch.wantedMonth(today: CalendarDate(year: y, month: m, day: d)!).map { "\($0.first) \($0.last)" }
+        }
+        #expect(wanted(2024, 11, 3) == "2024-10-01 2024-10-31")
+        #expect(wanted(2024, 11, 2) == "2024-09-01 2024-09-30")
+        #expect(wanted(2024, 1, 2) == "2023-11-01 2023-11-30")
+        #expect(wanted(2024, 1, 5) == "2023-12-01 2023-12-31")
+        #expect(wanted(2024, 3, 10) == "2024-02-01 2024-02-29")
+    }
+
+    @Test("days since 1970 and back")
+    func daysRoundTrip() {
+        for days in [0, 1, 59, 60, 365, 11_016, 20_089, 20_454, -1, 2_932_896] {
+            #expect(CalendarDate(daysSince1970: days)?.daysSince1970 == days, "\(days)")
+        }
+        #expect(CalendarDate(year: 2024, month: 10, day: 1)!.daysSince1970 == 19_997)
     }
 
     // MARK: Summary

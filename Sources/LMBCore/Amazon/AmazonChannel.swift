@@ -165,6 +165,10 @@ struct AmazonSession: ChannelSession {
                            createdTime: payout.createdAt, fetchedAt: at)
     }
 
+    func fetchTaxReports() async -> [String] {
+        await AmazonVATFetch(account: account, client: client, env: env).run()
+    }
+
     func unreadableSteps(_ payout: ChannelPayout, message: String) -> [String] {
         ["Amazon's report \(payout.id) does not read as a settlement: \(message)",
          "lmb will not download it again (`lmb amazon status` lists it).",

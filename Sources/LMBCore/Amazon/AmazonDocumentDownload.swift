@@ -16,11 +16,13 @@ public struct AmazonDownloadedDocument: Sendable, Equatable {
 
 extension AmazonReportsClient {
     /// getReportDocument, then the pre-signed GET without SP-API headers; a fresh address when S3 says it expired
-    /// (at most `pacing.maxExpiredURLRetries` times); gunzip and charset decoding. Throws `RemoteFailure`.
-    public func downloadDocument(reportDocumentId: String, reportId: String? = nil) async throws -> AmazonDownloadedDocument {
+    /// (at most `pacing.maxExpiredURLRetries` times); gunzip and charset decoding. `tokens`: a restricted report's
+    /// restricted data tokens. Throws `RemoteFailure`.
+    public func downloadDocument(reportDocumentId: String, reportId: String? = nil,
+                                 tokens: (any AccessTokenSource)? = nil) async throws -> AmazonDownloadedDocument {
         var refreshes = 0
         while true {
-            let document = try await getReportDocument(id: reportDocumentId)
+            let document = try await getReportDocument(id: reportDocumentId, tokens: tokens)
             let url = try Self.presignedURL(document)
             let response: HTTPResponse
             do {

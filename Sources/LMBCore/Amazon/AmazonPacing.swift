@@ -3,6 +3,8 @@ import Foundation
 /// The Reports API operations lmb calls, each with its own token bucket at Amazon.
 public enum AmazonOperation: String, Sendable, CaseIterable, Codable {
     case getReports, getReport, getReportDocument
+    /// Requesting a report (lmb asks only for the VAT Transactions Report), and the Tokens API's restricted data token.
+    case createReport, createRestrictedDataToken
 
     /// Amazon's default usage plan (the Reports API model's tables).
     public var defaultLimit: AmazonRateLimit {
@@ -10,6 +12,8 @@ public enum AmazonOperation: String, Sendable, CaseIterable, Codable {
         case .getReports: return AmazonRateLimit(rate: 0.0222, burst: 10)
         case .getReport: return AmazonRateLimit(rate: 2, burst: 15)
         case .getReportDocument: return AmazonRateLimit(rate: 0.0167, burst: 15)
+        case .createReport: return AmazonRateLimit(rate: 0.0167, burst: 15)
+        case .createRestrictedDataToken: return AmazonRateLimit(rate: 1, burst: 10)
         }
     }
 }

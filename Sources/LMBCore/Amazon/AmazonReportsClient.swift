@@ -85,26 +85,30 @@ public struct AmazonReportsClient: Sendable {
                        as: ReportsAPI.Report.self)
     }
 
-    /// The document's pre-signed address, valid for 5 minutes: ask right before downloading.
-    public func getReportDocument(id documentId: String) async throws -> ReportsAPI.ReportDocument {
-        try await call(.getReportDocument, path: "/reports/\(ReportsAPI.version)/documents/\(Self.pathSegment(documentId))", query: [],
-                       as: ReportsAPI.ReportDocument.self)
+    /// The document's pre-signed address, valid for 5 minutes: ask right before downloading. A restricted report's
+    /// document is asked for with a restricted data token (`tokens`) instead of the LWA access token.
+    public func getReportDocument(id documentId: String, tokens: (any AccessTokenSource)? = nil) async throws -> ReportsAPI.ReportDocument {
+        try await call(.getReportDocument, path: Self.documentPath(documentId), query: [], tokens: tokens, as: ReportsAPI.ReportDocument.self)
     }
+
+    static func documentPath(_ documentId: String) -> String { "/reports/\(ReportsAPI.version)/documents/\(pathSegment(documentId))" }
 
     // MARK: The exchange
 
-    func call<T: Decodable>(_ operation: AmazonOperation, path: String, query: [(String, String)], as type: T.Type) async throws -> T {
-        let response = try await send(operation, url: url(path: path, query: query))
+    func call<T: Decodable>(_ operation: AmazonOperation, path: String, query: [(String, String)], method: String = "GET",
+                            body: Data? = nil, tokens: (any AccessTokenSource)? = nil, as type: T.Type) async throws -> T {
+        let response = try await send(operation, url: url(path: path, query: query), method: method, body: body, tokens: tokens)
         return try response.decoded(T.self, service: .sellingPartnerAPI, operation: operation.rawValue,
                                     requestID: response.header("x-amzn-requestid"), decoder: ReportsAPI.decoder())
     }
 
     /// One operation through the exchange loop: paced by the operation's bucket, the access token renewed once if
     /// Amazon refuses it, a 429 waited out within the pacing's bounds (Retry-After, else one token's worth of time).
-    func send(_ operation: AmazonOperation, url: URL) async throws -> HTTPResponse {
+    func send(_ operation: AmazonOperation, url: URL, method: String = "GET", body: Data? = nil,
+              tokens override: (any AccessTokenSource)? = nil) async throws -> HTTPResponse {
         let limiter = self.limiter
         return try await exchange.perform(
-            service: .sellingPartnerAPI, operation: operation.rawValue, tokens: tokens, secrets: credentials.secrets,
+            service: .sellingPartnerAPI, operation: operation.rawValue, tokens: override ?? (self.tokens as any AccessTokenSource), secrets: credentials.secrets,
             classify: { AmazonErrorClassifier.classify($0, from: .sellingPartnerAPI) },
             pace: { try await limiter.acquire(operation) },
             observe: { await limiter.adopt(rateLimitHeader: $0.header("x-amzn-ratelimit-limit"), for: operation) },
@@ -113,9 +117,9 @@ public struct AmazonReportsClient: Sendable {
                 return 1 / (await limiter.limit(operation)).rate
             },
             request: { token in
-                HTTPRequest(method: "GET", url: url, headers: [
-                    ("x-amz-access-token", token ?? ""), ("user-agent", Self.userAgent), ("accept", "application/json"),
-                ])
+                var headers = [("x-amz-access-token", token ?? ""), ("user-agent", Self.userAgent), ("accept", "application/json")]
+                if body != nil { headers.append(("content-type", "application/json")) }
+                return HTTPRequest(method: method, url: url, headers: headers, body: body)
             })
     }
 

@@ -106,6 +106,12 @@ public protocol ChannelSession: Sendable {
     func finish(_ listing: ChannelListing) throws
     /// The steps when a payout does not read as a settlement.
     func unreadableSteps(_ payout: ChannelPayout, message: String) -> [String]
+    /// After the payouts: the channel's tax reports (Amazon's VAT Transactions Report), best effort; a line each to say.
+    func fetchTaxReports() async -> [String]
+}
+
+extension ChannelSession {
+    public func fetchTaxReports() async -> [String] { [] }
 }
 
 /// Every connected channel in the store.

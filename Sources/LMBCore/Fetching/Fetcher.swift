@@ -76,7 +76,11 @@ public struct Fetcher: Sendable {
             if step.stopChannel { break }
         }
         // Step 4: the next fetch starts from this listing, unless a payout is still to be had.
-        if complete { try session.finish(listing) }
+        if complete {
+            try session.finish(listing)
+            // The VAT report only after a channel that answered in full: a refusal would repeat itself there.
+            for line in await session.fetchTaxReports() { env.log("\(channel.label): \(line)") }
+        }
         summary.complete = complete
         try recordSummary(channel, summary, results)
         return (results, summary)

@@ -42,11 +42,12 @@ public struct TracingTransport: HTTPTransport {
         }
     }
 
-    /// Paths whose bodies hold credentials, in either direction: token requests, and getReportDocument, whose answer
+    /// Paths whose bodies hold credentials, in either direction: token requests (restricted data tokens too), and getReportDocument, whose answer
     /// is a pre-signed download address (its signature is the credential, for 5 minutes).
     static func carriesSecrets(_ url: URL) -> Bool {
         let path = url.path.lowercased()
         return path.hasSuffix("/connect/token") || path.hasSuffix("/connect/revocation") || path.hasSuffix("/auth/o2/token")
+            || path.hasSuffix("/restricteddatatoken")
             || path.contains("/reports/2021-06-30/documents/")
     }
 

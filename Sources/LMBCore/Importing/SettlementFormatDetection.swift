@@ -11,8 +11,11 @@ extension SettlementFormat {
         return amazon(hasColumn: columns.contains)
     }
 
-    /// A file's first line without its BOM, read as UTF-8; nil when it cannot be read or runs past 64 KiB.
+    /// A file's first line without its BOM, read as UTF-8; nil when it is not a regular file (opening a FIFO would
+    /// block), cannot be read, or runs past 64 KiB.
     static func firstLine(path: String) -> String? {
+        var st = stat()
+        guard stat(path, &st) == 0, st.st_mode & S_IFMT == S_IFREG else { return nil }
         // A header is a few hundred bytes (a VAT report's about 2 KiB); a first line past 64 KiB is not one.
         var reader: LineReader
         do { reader = try LineReader(path: path, chunkSize: 4096, maxLineBytes: 64 << 10) } catch { return nil }

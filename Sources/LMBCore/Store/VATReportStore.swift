@@ -132,6 +132,37 @@ extension Store {
         }
     }
 
+    // MARK: Fetching (lmb fetch asks Amazon for a month's report, and collects it at a later fetch)
+
+    /// The report id lmb asked Amazon for, for this account and month, when one is waiting.
+    func vatReportRequest(accountID: Int64, month: String) throws -> String? {
+        try dbQueue.read { db in
+            try String.fetchOne(db, sql: "SELECT report_id FROM vat_report_request WHERE account_id = ? AND month = ?", arguments: [accountID, month])
+        }
+    }
+
+    func recordVATReportRequest(accountID: Int64, month: String, reportID: String) throws {
+        try dbQueue.write { db in
+            try db.execute(sql: "INSERT OR REPLACE INTO vat_report_request (account_id, month, report_id, requested_at) VALUES (?, ?, ?, ?)",
+                           arguments: [accountID, month, reportID, now()])
+        }
+    }
+
+    func removeVATReportRequest(accountID: Int64, month: String) throws {
+        try dbQueue.write { db in
+            try db.execute(sql: "DELETE FROM vat_report_request WHERE account_id = ? AND month = ?", arguments: [accountID, month])
+        }
+    }
+
+    /// The marketplaces of the settlements fetched from a selling account, as the settlements name them.
+    func settlementMarketplaces(amazonAccountID: Int64) throws -> [String] {
+        try dbQueue.read { db in
+            try String.fetchAll(db, sql: """
+                SELECT DISTINCT s.marketplace FROM settlement s JOIN amazon_report r ON r.settlement_id = s.id WHERE r.account_id = ?
+                """, arguments: [amazonAccountID])
+        }
+    }
+
     // MARK: Reading rows
 
     /// Rows that satisfy `condition`, keeping only those of the report answering for each row's month (the newest
@@ -171,7 +202,8 @@ extension Store {
         s.utf8.count == 7 && s.utf8.enumerated().allSatisfy { i, b in i == 4 ? b == 45 : (b >= 48 && b <= 57) }
     }
 
-    /// The "v-vat-report" migration: reports, the months each covers, their rows.
+    /// The "v-vat-report" migration: reports, the months each covers, their rows, and the reports lmb fetch asked
+    /// Amazon for and has not collected yet.
     static func createVATReportTables(_ db: Database) throws {
         try db.execute(sql: """
             CREATE TABLE vat_report (
@@ -219,6 +251,13 @@ extension Store {
             CREATE INDEX vat_row_by_event ON vat_row(event_id);
             CREATE INDEX vat_row_by_date ON vat_row(complete_date);
             CREATE INDEX vat_row_by_month ON vat_row(month);
+            CREATE TABLE vat_report_request (
+                account_id INTEGER NOT NULL,
+                month TEXT NOT NULL,
+                report_id TEXT NOT NULL,
+                requested_at TEXT NOT NULL,
+                PRIMARY KEY (account_id, month)
+            );
             """)
     }
 }

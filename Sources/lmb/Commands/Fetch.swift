@@ -16,6 +16,12 @@ extension LMB {
             settlement in the import's own transaction, so the next fetch downloads nothing it has, and an interrupted \
             fetch leaves nothing half-imported.
 
+            For a Europe-region account with settlements on amazon.co.uk or EU marketplaces, the fetch also asks Amazon for \
+            last month's VAT Transactions Report (GET_VAT_TRANSACTION_DATA; from the 3rd of the month) and stores it at a \
+            later fetch, once Amazon has made it (`lmb tax summary` reads it). The report needs the app's Tax Remittance \
+            role; without it the fetch says once how to add it, and settlements are fetched as before. This step never \
+            changes the exit code.
+
             lmb stays inside Amazon's limits (getReports 0.0222/s after a burst of 10, getReportDocument 0.0167/s after \
             15, or what Amazon's x-amzn-RateLimit-Limit says; config.json's "amazon" section sets others), so a large \
             first fetch waits about a minute a document after the first fifteen. A 429 is waited out a few times, then \

@@ -38,7 +38,8 @@ extension LMB {
                 for file in files {
                     let bar = ProgressBar(label: URL(fileURLWithPath: file).lastPathComponent, enabled: Terminal.stderrIsTTY && !ctx.json)
                     do {
-                        if VATTransactionsReport.detect(path: file) {
+                        // Only a readable regular file is peeked at; anything else gets the importer's refusal.
+                        if (try? InputFile.check(file)) != nil, VATTransactionsReport.detect(path: file) {
                             let stored = try importer.importVATReport(path: file)
                             bar.finish()
                             results.append(describeVATReport(stored, file: file, ctx: ctx))

@@ -16,7 +16,11 @@ extension LMB {
             Amounts are sent gross (LineAmountTypes Inclusive); where Amazon's VAT Calculation Service rows give a line's VAT \
             it is sent as the line's TaxAmount.
 
-            Amazon's VAT Transactions Report (GET_VAT_TRANSACTION_DATA; EU and UK selling accounts), stored with             `lmb import FILE` or fetched by `lmb fetch`, says where each order was taxed: sales it lists are split by             taxable jurisdiction and rate, and `lmb tax summary` adds it up for a VAT or OSS return.
+            Amazon's VAT Transactions Report (GET_VAT_TRANSACTION_DATA; EU and UK selling accounts) lists every sale, \
+            refund, return and stock movement with the VAT Amazon computed and the jurisdiction where it is taxable: sales \
+            it lists are split by taxable jurisdiction and rate. `lmb fetch` downloads it for Europe-region accounts whose \
+            app holds the Tax Remittance role; otherwise download it from Seller Central and store it with `lmb import \
+            FILE`. `lmb tax summary` adds it up for a VAT or OSS return.
             """,
             subcommands: [TaxInit.self, TaxShow.self, TaxMap.self, TaxSummary.self])
     }
