@@ -264,8 +264,10 @@ extension SandboxEngine {
     }
 
     static func cents(_ value: Any?) -> Int? {
-        if let n = value as? NSNumber { return Int((n.doubleValue * 100).rounded()) }
-        if let s = value as? String, let d = Double(s) { return Int((d * 100).rounded()) }
+        // Past a hundred billion (or not finite) is no amount: Int(_:) of such a Double would trap.
+        func whole(_ d: Double) -> Int? { d.isFinite && abs(d) < 1e11 ? Int((d * 100).rounded()) : nil }
+        if let n = value as? NSNumber { return whole(n.doubleValue) }
+        if let s = value as? String, let d = Double(s) { return whole(d) }
         return nil
     }
 
@@ -300,7 +302,8 @@ extension SandboxEngine {
         for line in lines {
             if (line["Description"] as? String ?? "").isEmpty { errors.append("The description field is mandatory for each line item.") }
             if let q = line["Quantity"] as? NSNumber, q.doubleValue < 0 { errors.append("Quantity must not be less than zero") }
-            total += Self.cents(line["LineAmount"]) ?? ((Self.cents(line["UnitAmount"]) ?? 0) * ((line["Quantity"] as? NSNumber)?.intValue ?? 1))
+            // Wrapping arithmetic: an absurd quantity gives a wrong total for the sign check, never a trap.
+            total &+= Self.cents(line["LineAmount"]) ?? ((Self.cents(line["UnitAmount"]) ?? 0) &* ((line["Quantity"] as? NSNumber)?.intValue ?? 1))
             guard let code = line["AccountCode"] as? String, !code.isEmpty else {
                 errors.append("Account code or ID must be specified")
                 continue
@@ -343,7 +346,7 @@ extension SandboxEngine {
         var lines: [[String: Any]] = []
         for var line in inv["LineItems"] as? [[String: Any]] ?? [] {
             line["LineItemID"] = UUID().uuidString.lowercased()
-            total += Self.cents(line["LineAmount"]) ?? 0
+            total &+= Self.cents(line["LineAmount"]) ?? 0
             lines.append(line)
         }
         let amount = Double(total) / 100

@@ -339,6 +339,20 @@ struct TaxSandboxTests {
         #expect(invoices.last?["HasErrors"] as? Bool == true)
     }
 
+    @Test("absurd amounts and quantities are answered, never trapped on", arguments: [false, true])
+    func absurdAmounts(versioned: Bool) async throws {
+        let f = try await SandboxFixture()
+        let t = try await f.connect()
+        if versioned { try await Books.organisation(f, ["version": "UK"]) }
+        let taxType = versioned ? "OUTPUT2" : "NONE"
+        let r = try await f.api("PUT", "Invoices?summarizeErrors=false", token: t.access, body: ["Invoices": [
+            Books.invoice([Books.line(1e300, taxType: taxType), Books.line(0, taxType: taxType, quantity: 9e18, unit: 9e18)]),
+            Books.invoice([Books.line("99999999999.99", taxType: taxType, taxAmount: "1e200")]),
+        ]])
+        #expect([200, 400].contains(r.status))
+        #expect(try await f.api("GET", "Organisation", token: t.access).status == 200)
+    }
+
     @Test("a tax rate can be added and archived through the control API, and an unknown version is refused")
     func controlRates() async throws {
         let f = try await SandboxFixture()

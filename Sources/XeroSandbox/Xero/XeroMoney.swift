@@ -30,10 +30,14 @@ enum XeroMoney {
         return output
     }
 
-    /// An exact whole number of a rounded Decimal; nil when it does not fit an Int.
+    /// Above this (a hundred billion in major units) no amount or rate is taken: sums of as many lines as a 3.5 MB
+    /// body can hold then stay far inside Int, so no input can make the arithmetic trap.
+    static let limit = Decimal(10_000_000_000_000)
+
+    /// An exact whole number of a rounded Decimal; nil when it is past `limit` (or not a number).
     static func integer(_ value: Decimal) -> Int? {
         let whole = rounded(value, scale: 0)
-        guard whole.magnitude < Decimal(Int64.max / 4) else { return nil }
+        guard whole.magnitude < limit else { return nil }
         return Int(whole.description) ?? Int(NSDecimalNumber(decimal: whole).int64Value)
     }
 
