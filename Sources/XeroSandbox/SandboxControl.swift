@@ -5,6 +5,7 @@ extension SandboxEngine {
     func control(_ r: SandboxRequest) -> SandboxResponse {
         if r.path.hasPrefix("/_sandbox/amazon/") { return amazonControl(r) }
         if r.path.hasPrefix("/_sandbox/shopify/") { return shopifyControl(r) }
+        if r.path.hasPrefix("/_sandbox/ebay/") { return ebayControl(r) }
         let body = (try? JSONSerialization.jsonObject(with: r.body.isEmpty ? Data("{}".utf8) : r.body)) as? [String: Any]
         switch (r.method, r.path) {
         case ("GET", "/_sandbox/state"):
@@ -96,6 +97,7 @@ extension SandboxEngine {
         notifications = []
         amazon = amazon.cleared()
         shopify = ShopifyState()
+        ebay = ebay.cleared()
     }
 
     func changeOrganisation(_ b: [String: Any]) -> SandboxResponse {
@@ -148,6 +150,7 @@ extension SandboxEngine {
             ],
             "amazon": amazonStateJSON(),
             "shopify": shopifyStateJSON(),
+            "ebay": ebayStateJSON(),
         ]
     }
 }
