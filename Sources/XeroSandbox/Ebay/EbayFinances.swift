@@ -269,9 +269,11 @@ extension SandboxEngine {
 
     func getEbayTransactions(_ r: SandboxRequest) -> SandboxResponse {
         let items = Self.ebayQueryItems(r.rawQuery)
-        guard var (limit, offset) = Self.ebayPaging(items, maximum: 1000) else {
+        guard let paging = Self.ebayPaging(items, maximum: 1000) else {
             return Self.financesError(400, 135003, "The value of pagination is invalid.")
         }
+        var limit = paging.limit
+        let offset = paging.offset
         if let sort = items.last(where: { $0.name == "sort" })?.value, !sort.isEmpty, sort != "transactionDate", sort != "-transactionDate" {
             return Self.financesError(400, 135005, "The value of sorting is invalid.")
         }
