@@ -465,6 +465,8 @@ struct EbayEmulatorTests {
         #expect(ebayErrorID(try await f.ebayGet("/sell/finances/v1/transaction?filter=transactionStatus:%7BPAID%7D", token: token).object) == 135007)
         let summary = try await f.ebayGet("/sell/finances/v1/payout_summary?filter=\(range)", token: token)
         #expect(summary.object["payoutCount"] as? Int == 25)
+        #expect(try await f.ebayGet("/sell/finances/v1/seller_funds_summary", token: token).status == 204)
+        #expect(ebayErrorID(try await f.ebayGet("/sell/finances/v1/transfer/TR1", token: token).object) == 135012)
         #expect(path(summary.object, "amount", "value") as? String == "337.5")
     }
 
@@ -644,6 +646,14 @@ struct EbayEmulatorTests {
         var statuses: [Int] = []
         for _ in 0..<3 { statuses.append(try await f.ebayGet(path, token: tokens.access).status) }
         #expect(statuses == [200, 200, 429], "one call of the three was made before the limit was set")
+        // The Developer Analytics API tells the same: nothing left until the reset.
+        let app = try await f.ebayAppToken()
+        let limits = try await f.ebayGet("/developer/analytics/v1_beta/rate_limit/?api_name=Finances", token: app)
+        let resources = (limits.object["rateLimits"] as? [[String: Any]])?.first?["resources"] as? [[String: Any]]
+        let rate = resources?.first?["rates"] as? [[String: Any]]
+        #expect(rate?.first?["remaining"] as? Int == 0, "\(limits.text)")
+        #expect(rate?.first?["limit"] as? Int == 3)
+        #expect((rate?.first?["reset"] as? String).flatMap(SandboxFixture.parseDate) == resetsAt)
         let now = try await f.sandboxNow()
         try await f.advance(resetsAt.timeIntervalSince(now) + 1)
         let fresh = try await f.ebayTokenRequest(["grant_type": "refresh_token", "refresh_token": tokens.refresh])

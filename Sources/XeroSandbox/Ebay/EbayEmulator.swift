@@ -9,9 +9,12 @@ import Foundation
 ///   URL with `state`, `code` and `expires_in` (EbayIdentity.swift).
 /// - `POST /identity/v1/oauth2/token` with Basic client auth: the authorization-code, refresh-token and client-credentials
 ///   grants (EbayIdentity.swift).
-/// - `GET /sell/finances/v1/payout`, `/payout/{payout_Id}`, `/payout_summary`, `/transaction` with a User token holding
-///   the sell.finances scope; signed (`x-ebay-signature-key`, `Signature-Input`, `Signature`) when the seller is EU/UK
-///   (EbayFinances.swift, EbaySigning.swift); a daily call quota.
+/// - `GET /sell/finances/v1/payout`, `/payout/{payout_Id}`, `/payout_summary`, `/transaction`, `/seller_funds_summary`
+///   (204: nothing pending), `/transfer/{id}` (404 135012) with a User token holding the sell.finances scope; signed
+///   (`x-ebay-signature-key`, `Signature-Input`, `Signature`) when the seller is EU/UK (EbayFinances.swift,
+///   EbaySigning.swift); a daily call quota (15,000, the day in Pacific time). Not emulated: `/transaction_summary`,
+///   `billing_activity`.
+/// - `GET /developer/analytics/v1_beta/rate_limit/` and `…/user_rate_limit/`: the quota's count, remaining and reset.
 /// - `POST|GET /developer/key_management/v1/signing_key`, `GET …/signing_key/{id}` with a token holding
 ///   `https://api.ebay.com/oauth/api_scope` (EbaySigning.swift).
 /// - Control: `POST /_sandbox/ebay/payouts`, `POST /_sandbox/ebay/authorize`, `GET|POST /_sandbox/ebay/config`
@@ -19,6 +22,7 @@ import Foundation
 extension SandboxEngine {
     nonisolated static let ebayFinancesPrefix = "/sell/finances/v1/"
     nonisolated static let ebayKeyManagementPrefix = "/developer/key_management/v1/"
+    nonisolated static let ebayAnalyticsPrefix = "/developer/analytics/v1_beta/"
     nonisolated static let ebayTokenPath = "/identity/v1/oauth2/token"
     nonisolated static let ebayAuthorizePath = "/oauth2/authorize"
     nonisolated static let ebayFinancesScope = "https://api.ebay.com/oauth/api_scope/sell.finances"
@@ -26,7 +30,7 @@ extension SandboxEngine {
 
     nonisolated static func isEbayPath(_ path: String) -> Bool {
         path == ebayAuthorizePath || path == ebayTokenPath || path.hasPrefix("/identity/v1/")
-            || path.hasPrefix(ebayFinancesPrefix) || path.hasPrefix(ebayKeyManagementPrefix)
+            || path.hasPrefix(ebayFinancesPrefix) || path.hasPrefix(ebayKeyManagementPrefix) || path.hasPrefix(ebayAnalyticsPrefix)
             || path == "/sell/finances/v1" || path == "/developer/key_management/v1"
     }
 
@@ -46,6 +50,8 @@ extension SandboxEngine {
             outcome = EbayOutcome(response: ebayAuthorize(r))
         } else if r.path.hasPrefix("/identity/v1/") {
             outcome = ebayToken(r)
+        } else if r.path.hasPrefix(Self.ebayAnalyticsPrefix) {
+            outcome = ebayRateLimits(r)
         } else if r.path.hasPrefix(Self.ebayKeyManagementPrefix) || r.path == "/developer/key_management/v1" {
             outcome = ebayKeyManagement(r)
         } else {
@@ -123,6 +129,30 @@ extension SandboxEngine {
         guard ebay.quotaUsed < ebay.options.financesDailyLimit else { return false }
         ebay.quotaUsed += 1
         return true
+    }
+
+    /// The Developer Analytics API's `GET …/rate_limit/` (application token) and `…/user_rate_limit/` (user token): the
+    /// Finances quota's count, limit, remaining calls and reset time (the next Pacific midnight). Not counted itself.
+    func ebayRateLimits(_ r: SandboxRequest) -> EbayOutcome {
+        let rest = String(r.path.dropFirst(Self.ebayAnalyticsPrefix.count))
+        guard rest == "rate_limit/" || rest == "rate_limit" || rest == "user_rate_limit/" || rest == "user_rate_limit" else {
+            return Self.ebayOutcome(Self.ebayNotFound)
+        }
+        guard r.method == "GET" else { return Self.ebayOutcome(Self.ebayMethodNotAllowed) }
+        guard let token = ebayBearer(r) else { return Self.ebayOutcome(Self.ebayInvalidToken) }
+        guard rest.hasPrefix("user_") ? token.kind == .user : token.scopes.contains(Self.ebayPublicScope) else {
+            return Self.ebayOutcome(Self.ebayAccessDenied)
+        }
+        let used = ebay.quotaDay == Self.pacificDay(now) ? ebay.quotaUsed : 0
+        let limit = ebay.options.financesDailyLimit
+        let exhausted = scenario == .ebayQuota
+        let rate: [String: Any] = ["count": exhausted ? limit : used, "limit": limit, "remaining": exhausted ? 0 : max(0, limit - used),
+                                   "reset": EbayFormat.dateTime(Self.quotaResetsAt(now)), "timeWindow": 86400]
+        let wanted = { (name: String, value: String) in r.query[name].map { $0.lowercased() == value } ?? true }
+        let finances: [String: Any] = ["apiContext": "sell", "apiName": "Finances", "apiVersion": "v1",
+                                       "resources": [["name": "sell.finances", "rates": [rate]]]]
+        let listed = wanted("api_context", "sell") && wanted("api_name", "finances")
+        return EbayOutcome(response: .json(200, ["rateLimits": listed ? [finances] : []]))
     }
 
     nonisolated static var pacific: TimeZone { TimeZone(identifier: "America/Los_Angeles") ?? TimeZone(secondsFromGMT: -8 * 3600) ?? .current }

@@ -8,8 +8,8 @@ extension SandboxEngine {
         let parts = rest.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
         let known: Bool
         switch (parts.first ?? "", parts.count) {
-        case ("payout", 1), ("payout_summary", 1), ("transaction", 1): known = true
-        case ("payout", 2): known = !parts[1].isEmpty
+        case ("payout", 1), ("payout_summary", 1), ("transaction", 1), ("seller_funds_summary", 1): known = true
+        case ("payout", 2), ("transfer", 2): known = !parts[1].isEmpty
         default: known = false
         }
         guard known else { return Self.ebayOutcome(Self.ebayNotFound) }
@@ -47,6 +47,9 @@ extension SandboxEngine {
         switch (parts[0], parts.count) {
         case ("payout", 2): outcome = Self.ebayOutcome(getEbayPayout(parts[1]))
         case ("payout_summary", _): outcome = Self.ebayOutcome(getEbayPayoutSummary(r))
+        // Every imported payout has gone out: nothing is pending, and the sandbox keeps no transfer records.
+        case ("seller_funds_summary", _): outcome = EbayOutcome(response: SandboxResponse(status: 204))
+        case ("transfer", _): outcome = Self.ebayOutcome(Self.financesError(404, 135012, "The transfer id was not found."))
         case ("transaction", _): outcome = Self.ebayOutcome(getEbayTransactions(r))
         default: outcome = Self.ebayOutcome(getEbayPayouts(r))
         }
