@@ -508,6 +508,11 @@ struct EbayEmulatorTests {
         #expect(ebayErrorID(try await f.ebayGet(path, token: token, headers: wrongAuthority).object) == 215120)
         wrongAuthority["Signature"] = headers["Signature"]?.replacingOccurrences(of: "sig1=", with: "sig2=")
         #expect(ebayErrorID(try await f.ebayGet(path, token: token, headers: wrongAuthority).object) == 215120)
+        // With a clock-skew allowance set, a signature made an hour ago is stale.
+        try await f.configureEbay(["signature_max_skew_seconds": 300])
+        let stale = SandboxFixture.ebaySignature(path: path, authority: f.authority, jwe: key.jwe, privateKey: key.privateKey, created: created - 3600)
+        #expect(ebayErrorID(try await f.ebayGet(path, token: token, headers: stale).object) == 215120)
+        try await f.configureEbay(["signature_max_skew_seconds": NSNull()])
         // An RSA key (eBay's fallback cipher) verifies too.
         let rsa = try await f.ebaySigningKey(cipher: "RSA")
         let rsaHeaders = SandboxFixture.ebaySignature(path: "/sell/finances/v1/payout/5000600001", authority: f.authority, jwe: rsa.jwe,
@@ -516,7 +521,7 @@ struct EbayEmulatorTests {
         // The log says what was wrong; the answer only what eBay says.
         let requests = try await f.ebayState()["requests"] as? [[String: Any]] ?? []
         let finances = requests.filter { ($0["path"] as? String)?.hasPrefix("/sell/") == true }
-        #expect(finances.compactMap { $0["signature_verified"] as? Bool } == [false, true, false, false, false, false, false, true])
+        #expect(finances.compactMap { $0["signature_verified"] as? Bool } == [false, true, false, false, false, false, false, false, true])
         #expect(finances.first?["signature_problem"] as? String == "x-ebay-signature-key header missing")
         #expect(finances.first?["marketplace"] as? String == "EBAY_GB")
     }

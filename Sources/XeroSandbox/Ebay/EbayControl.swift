@@ -43,6 +43,8 @@ extension SandboxEngine {
         if let v = body["finances_daily_limit"] as? NSNumber, v.intValue >= 0 { ebay.options.financesDailyLimit = v.intValue }
         if let v = body["access_token_seconds"] as? NSNumber, v.doubleValue > 0 { ebay.options.accessTokenSeconds = v.doubleValue }
         if let v = body["ignore_limit_with_id_filter"] as? Bool { ebay.options.ignoreLimitWithIDFilter = v }
+        if body["signature_max_skew_seconds"] is NSNull { ebay.options.signatureMaxSkewSeconds = nil }
+        if let v = body["signature_max_skew_seconds"] as? NSNumber, v.doubleValue >= 0 { ebay.options.signatureMaxSkewSeconds = v.doubleValue }
         if let v = body["empty_payouts_answer"] as? String {
             guard v == "204" || v == "list" else { return .json(400, ["error": "empty_payouts_answer is \"204\" or \"list\""]) }
             ebay.options.emptyPayoutsAnswer = v
@@ -57,6 +59,7 @@ extension SandboxEngine {
                 "signing_required": ebay.sellerMustSign, "finances_daily_limit": o.financesDailyLimit,
                 "access_token_seconds": o.accessTokenSeconds, "refresh_token_seconds": o.refreshTokenSeconds,
                 "ignore_limit_with_id_filter": o.ignoreLimitWithIDFilter, "empty_payouts_answer": o.emptyPayoutsAnswer,
+                "signature_max_skew_seconds": o.signatureMaxSkewSeconds.map { $0 as Any } ?? NSNull(),
                 "scope": Self.ebayFinancesScope]
     }
 

@@ -25,6 +25,9 @@ struct EbayState {
         /// v1.9.0 of the Finances API said getTransactions ignores `limit` when a payoutId, orderId or transactionId
         /// filter is given (pages then hold the default 20); v1.15.0 no longer says so. `true` emulates the older text.
         var ignoreLimitWithIDFilter = false
+        /// How far `created` of a signature may be from the sandbox clock (eBay's allowance is unconfirmed; a Q&A says
+        /// 5 minutes). nil: not checked, so a client on another clock than the sandbox's still verifies.
+        var signatureMaxSkewSeconds: Double?
         /// getPayouts with nothing to list: 204 with no body (default), or `list`: 200 with `payouts: []`.
         var emptyPayoutsAnswer = "204"
     }

@@ -93,7 +93,10 @@ extension SandboxEngine {
             return fail("Signature-Input is not label=(\"component\" …);created=<unix seconds>")
         }
         guard let created = input.created else { return fail("Signature-Input has no created parameter") }
-        guard created.count <= 10 else { return fail("created must be Unix seconds, not milliseconds") }
+        guard created.count <= 10, let createdSeconds = Double(created) else { return fail("created must be Unix seconds, not milliseconds") }
+        if let skew = ebay.options.signatureMaxSkewSeconds, abs(createdSeconds - now.timeIntervalSince1970) > skew {
+            return fail("created is \(Int(createdSeconds - now.timeIntervalSince1970)) s from the sandbox clock")
+        }
         for needed in ["x-ebay-signature-key", "@method", "@path", "@authority"] where !input.components.contains(needed) {
             return fail("Signature-Input does not cover \(needed)")
         }
