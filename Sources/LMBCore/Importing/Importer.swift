@@ -32,8 +32,12 @@ public struct Importer: Sendable {
     public func importFile(path: String, displayName: String? = nil, conflict: Conflict, progress: SettlementParser.Progress? = nil,
                            recording record: Recorder? = nil) throws -> [ImportOutcome] {
         try InputFile.check(path, displayName: displayName)
-        if SettlementFormat.detect(path: path) == .etsy {
+        let format = SettlementFormat.detect(path: path)
+        if format == .etsy {
             return try importEtsy(path: path, displayName: displayName, conflict: conflict, record: record)
+        }
+        if let payouts = try ChannelExports.parse(path: path, format: format, displayName: displayName) {
+            return try importChannelPayouts(payouts, source: displayName ?? path, conflict: conflict, record: record)
         }
         return [try importAmazon(path: path, displayName: displayName, conflict: conflict, progress: progress, record: record)]
     }

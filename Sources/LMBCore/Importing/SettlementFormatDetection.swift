@@ -15,6 +15,7 @@ extension SettlementFormat {
         }
         guard let header = firstLine else { return nil }
         if header.hasPrefix(EtsyStatementParser.headerStart) { return .etsy }
+        if let channel = ChannelExports.format(firstLine: header, path: path) { return channel }
         let columns = Set(header.split(separator: "\t").map { $0.trimmingCharacters(in: .whitespaces).lowercased() })
         return amazon(hasColumn: columns.contains)
     }

@@ -189,6 +189,7 @@ public final class Store: @unchecked Sendable {
                 CREATE INDEX amazon_report_by_settlement ON amazon_report(settlement_id);
                 """)
         }
+        registerChannelMigrations(&m)
         return m
     }
 }
