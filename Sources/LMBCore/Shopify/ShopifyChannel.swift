@@ -106,7 +106,7 @@ struct ShopifySession: ChannelSession {
         let transactions = try await client.balanceTransactions(payoutLegacyID: p.legacyID)
         let document = ShopifyPayoutDocument.render(payout: p, transactions: transactions)
         return ChannelDocument(utf8: Data(document.text.utf8),
-                               notes: ["\(transactions.count) balance transactions", document.transferLeftOut ? "its TRANSFER row left out" : "no TRANSFER row"])
+                               notes: ["\(transactions.count) balance transactions\(document.transferLeftOut ? ", its TRANSFER row left out" : "")"])
     }
 
     func recordImport(_ writer: ImportWriter, payout: ChannelPayout, outcome: ImportOutcome, at: Date) throws {

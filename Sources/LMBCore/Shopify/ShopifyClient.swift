@@ -263,7 +263,7 @@ public struct ShopifyClient: Sendable {
                 log: @escaping @Sendable (String) -> Void = { _ in }) throws {
         self.shop = shop
         endpoints = try ShopifyEndpoints.resolve(shop: shop, environment: environment)
-        exchange = Exchange(transport: transport, clock: clock, waits: WaitPolicy(maxWaits: 5, maxSingleWait: 60, maxTotalWait: 180, defaultWait: 2),
+        exchange = Exchange(transport: transport, clock: clock, waits: WaitPolicy(maxWaits: 3, maxSingleWait: 60, maxTotalWait: 180, defaultWait: 2),
                             onWait: { _, reason in log(reason) })
         switch auth {
         case .accessToken(let t):
@@ -346,7 +346,7 @@ public struct ShopifyClient: Sendable {
     static let transactionsQuery = """
         query Transactions($first: Int!, $after: String, $query: String!) {
           shopifyPaymentsAccount {
-            balanceTransactions(first: $first, after: $after, query: $query, hideTransfers: false, sortKey: PROCESSED_AT) {
+            balanceTransactions(first: $first, after: $after, query: $query, hideTransfers: true, sortKey: PROCESSED_AT) {
               pageInfo { hasNextPage endCursor }
               nodes { id type sourceType sourceId transactionDate amount { amount currencyCode } fee { amount currencyCode }
                       net { amount currencyCode } associatedOrder { name } }
@@ -411,7 +411,8 @@ public struct ShopifyClient: Sendable {
         return out.sorted { ($0.issuedAt ?? .distantPast, $0.legacyID) < ($1.issuedAt ?? .distantPast, $1.legacyID) }
     }
 
-    /// Every balance transaction of one payout (`payments_transfer_id`), the TRANSFER rows included, every page.
+    /// Every balance transaction of one payout (`payments_transfer_id`) but the TRANSFER row of the payout itself
+    /// (`hideTransfers`), every page.
     public func balanceTransactions(payoutLegacyID: String) async throws -> [BalanceTransaction] {
         var out: [BalanceTransaction] = []
         var after: String?
