@@ -12,9 +12,38 @@ public struct Booking: Sendable {
     }
 
     public func book(_ s: StoredSettlement, tenant: String? = nil) throws -> LedgerResult {
-        let groups = mapping.lineGrouping == .category ? s.groups : try detailedGroups(s.header.id)
-        return Ledger(mapping: mapping, lockDate: try store.organisationFacts(tenant: tenant)?.lockDate)
-            .book(header: s.header, marketplace: s.marketplace, groups: groups)
+        let facts = try store.organisationFacts(tenant: tenant)
+        guard let profile = mapping.tax else {
+            let groups = mapping.lineGrouping == .category ? s.groups : try detailedGroups(s.header.id)
+            return Ledger(mapping: mapping, lockDate: facts?.lockDate).book(header: s.header, marketplace: s.marketplace, groups: groups)
+        }
+        // With a tax profile every order's rows are read again: the treatment is decided order by order.
+        let resolver = TaxResolver(profile: profile, version: facts?.version, rates: facts?.taxRates, accounts: facts?.accounts)
+        let marketplace = AmazonMarketplace.name(format: s.header.format, currency: s.header.currency, reported: s.marketplace)
+        let classifier = TaxClassifier(profile: profile, marketplace: marketplace, jurisdictions: try jurisdictions(s.header.id))
+        return Ledger(mapping: mapping, lockDate: facts?.lockDate, resolver: resolver)
+            .book(header: s.header, marketplace: s.marketplace, groups: classifier.groups(try taxRows(s.header.id)))
+    }
+
+    /// The settlement's rows as the tax classifier reads them, with the detail the mapping's grouping wants.
+    func taxRows(_ settlementID: String) throws -> [TaxRow] {
+        var rows: [TaxRow] = []
+        try store.forEachTransaction(settlementID: settlementID) { row in
+            let detail: String
+            switch mapping.lineGrouping {
+            case .category: detail = ""
+            case .marketplace: detail = row.marketplace ?? ""
+            case .sku: detail = row.sku ?? ""
+            }
+            rows.append(TaxRow(transactionType: row.transactionType, amountType: row.amountType, amountDescription: row.amountDescription,
+                               orderID: row.orderID, marketplace: row.marketplace, postedDate: row.postedDate, detail: detail, amountMinor: row.amountMinor))
+        }
+        return rows
+    }
+
+    /// Where Amazon's VAT Transactions Report says each of the settlement's orders was taxed (empty without one).
+    func jurisdictions(_ settlementID: String) throws -> [String: VATJurisdiction] {
+        [:]
     }
 
     /// The status `lmb settlements` shows, under the current mapping.

@@ -24,6 +24,15 @@ public struct PostingLine: Sendable, Equatable {
     public var accountCode: String
     public var taxType: String
     public var amountMinor: Int64   // as it appears on the document (signs already turned round for a bill)
+    /// With a tax profile: the line's treatment.
+    public var tax: TaxKey? = nil
+    /// The tax inside `amountMinor` (amounts are tax-inclusive): Amazon's own VAT when `explicitTax`, else what Xero
+    /// will compute for the line's TaxType (per line, rounded to 2 places).
+    public var taxMinor: Int64 = 0
+    /// The tax is Amazon's (VAT Calculation Service rows) and is sent as the line's TaxAmount.
+    public var explicitTax: Bool = false
+
+    public var netMinor: Int64 { amountMinor - taxMinor }
 }
 
 /// What a settlement becomes in Xero: an invoice (ACCREC) or, when negative, a bill (ACCPAY).
@@ -47,6 +56,8 @@ public struct Posting: Sendable, Equatable {
 
     /// The document's total as Xero will show it (always ≥ 0).
     public var totalMinor: Int64 { lines.reduce(0) { $0 + $1.amountMinor } }
+    /// The tax inside it (Xero's TotalTax), 0 for a NoTax document.
+    public var totalTaxMinor: Int64 { lineAmountTypes == "NoTax" ? 0 : lines.reduce(0) { $0 + $1.taxMinor } }
     /// What the document does to the seller's balance: negative for a bill.
     public var signedTotalMinor: Int64 { type == .invoice ? totalMinor : -totalMinor }
 
@@ -65,14 +76,17 @@ public struct Posting: Sendable, Equatable {
             ("Status", .string(status)),
             ("LineAmountTypes", .string(lineAmountTypes)),
             ("LineItems", .array(lines.map { line in
-                .object([
+                var fields: [(String, JSON)] = [
                     ("Description", .string(line.description)),
                     ("Quantity", .number("1")),
                     ("UnitAmount", .money(line.amountMinor, exponent: currency.exponent)),
                     ("AccountCode", .string(line.accountCode)),
                     ("TaxType", .string(line.taxType)),
-                    ("LineAmount", .money(line.amountMinor, exponent: currency.exponent)),
-                ])
+                ]
+                // Amazon's own VAT on the line, so the return agrees with its VAT invoices to the penny.
+                if line.explicitTax && lineAmountTypes != "NoTax" { fields.append(("TaxAmount", .money(line.taxMinor, exponent: currency.exponent))) }
+                fields.append(("LineAmount", .money(line.amountMinor, exponent: currency.exponent)))
+                return .object(fields)
             })),
         ]
         return .object(pairs)
@@ -98,12 +112,15 @@ public struct LedgerResult: Sendable, Equatable {
     public var reserves: ReserveReconciliation?
     /// Combinations no rule covers that the mapping's `"unmapped": "other"` booked to Other: each one a warning.
     public var bookedToOther: [UnmappedCombination] = []
+    /// Treatments with no usable TaxType in the organisation: send refuses (exit 78) until each is fixed.
+    public var taxProblems: [TaxProblem] = []
 
     public var needsMapping: Bool { !unmapped.isEmpty }
 
     public static func == (a: LedgerResult, b: LedgerResult) -> Bool {
         a.postings == b.postings && a.unmapped == b.unmapped && a.categoryTotals.map(\.0) == b.categoryTotals.map(\.0)
             && a.categoryTotals.map(\.1) == b.categoryTotals.map(\.1) && a.reserves == b.reserves && a.bookedToOther == b.bookedToOther
+            && a.taxProblems == b.taxProblems
     }
 }
 
@@ -113,10 +130,13 @@ public struct Ledger: Sendable {
     public var mapping: Mapping
     /// The organisation's period lock date, when lmb knows it.
     public var lockDate: CalendarDate?
+    /// With a tax profile: how treatments become the organisation's TaxTypes.
+    public var resolver: TaxResolver?
 
-    public init(mapping: Mapping, lockDate: CalendarDate? = nil) {
+    public init(mapping: Mapping, lockDate: CalendarDate? = nil, resolver: TaxResolver? = nil) {
         self.mapping = mapping
         self.lockDate = lockDate
+        self.resolver = resolver ?? mapping.tax.map { TaxResolver(profile: $0, version: nil, rates: nil) }
     }
 
     static let monthNames = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"]
@@ -129,9 +149,12 @@ public struct Ledger: Sendable {
         var matches: [String: MappingMatch?] = [:]
         var mapped: [(SettlementGroup, MappingMatch)] = []
         for g in groups {
-            let key = "\(g.transactionType)\u{1F}\(g.amountType)\u{1F}\(g.amountDescription)"
+            // A seller-responsible order's tax row books with its sale or refund (the VAT folds into the gross).
+            let probe = g.folded == true ? SettlementGroup(transactionType: g.transactionType, amountType: "ItemPrice", amountDescription: "Principal",
+                                                            month: g.month, amountMinor: g.amountMinor, count: g.count) : g
+            let key = "\(probe.transactionType)\u{1F}\(probe.amountType)\u{1F}\(probe.amountDescription)"
             let found: MappingMatch?
-            if let known = matches[key] { found = known } else { found = mapping.resolve(g); matches[key] = found }
+            if let known = matches[key] { found = known } else { found = mapping.resolve(probe); matches[key] = found }
             guard let match = found else {
                 unmapped[key, default: UnmappedCombination(g)].add(g)
                 continue
@@ -150,12 +173,13 @@ public struct Ledger: Sendable {
         let months = Set(mapped.map(\.0.month).filter { !$0.isEmpty }).sorted()
         let partMonths: [String] = mapping.splitsByMonth && months.count >= 2 ? months : [months.last ?? ""]
         var postings: [Posting] = []
+        var problems: [TaxProblem] = []
         var carried: Int64 = 0
         let carryAccount = mapping.carriedForwardAccount
         for (index, month) in partMonths.enumerated() {
             let isLast = index == partMonths.count - 1
             let rows = mapped.filter { partMonths.count == 1 || $0.0.month == month || (isLast && $0.0.month.isEmpty) }
-            var lines = categoryLines(rows, marketplace: marketplace)
+            var lines = categoryLines(rows, marketplace: marketplace, problems: &problems)
             let own = rows.reduce(Int64(0)) { $0 + $1.0.amountMinor }
             if partMonths.count > 1 {
                 let monthName = Self.monthLabel(month)
@@ -172,33 +196,75 @@ public struct Ledger: Sendable {
             postings.append(document(header: header, marketplace: marketplace, part: index + 1, parts: partMonths.count, month: month,
                                      lines: lines, isLast: isLast))
         }
+        var unique: [TaxProblem] = []
+        for p in problems where !unique.contains(p) { unique.append(p) }
         return LedgerResult(postings: postings, unmapped: [], categoryTotals: categoryTotals, reserves: reserves,
-                            bookedToOther: UnmappedCombination.sorted(bookedToOther))
+                            bookedToOther: UnmappedCombination.sorted(bookedToOther), taxProblems: unique)
     }
 
-    /// One line per (category, account, tax type) — and per marketplace or SKU when the mapping groups by one.
-    /// A rule that names its own account or tax type gets lines of its own, and so does what the unmapped policy
-    /// booked, with a note that says so.
-    func categoryLines(_ rows: [(SettlementGroup, MappingMatch)], marketplace: String) -> [PostingLine] {
-        struct Key: Hashable { var category: Category; var detail: String; var account: String; var taxType: String; var unruled: Bool }
+    /// One line per (category, account, tax type) — and per marketplace or SKU when the mapping groups by one, and
+    /// per VAT/GST treatment (× rate × country) with a tax profile. A rule that names its own account or tax type gets
+    /// lines of its own, and so does what the unmapped policy booked, with a note that says so.
+    func categoryLines(_ rows: [(SettlementGroup, MappingMatch)], marketplace: String, problems: inout [TaxProblem]) -> [PostingLine] {
+        struct Key: Hashable {
+            var category: Category; var detail: String; var account: String; var taxType: String?; var unruled: Bool
+            var tax: TaxKey?; var explicit: Bool
+        }
         var amounts: [Key: Int64] = [:]
+        var vat: [Key: Int64] = [:]
         var names: [Key: [String: Int64]] = [:]
+        let classifier = resolver.map { TaxClassifier(profile: $0.profile, marketplace: marketplace) }
         for (g, m) in rows {
             let account = mapping.account(for: m.category)
+            // A tax type the mapping names itself (a rule's, or a category's other than NONE) wins over the treatment.
+            let ownTaxType = m.rule?.taxType ?? (mapping.categories[m.category.rawValue].map(\.taxType).flatMap { $0.uppercased() == "NONE" ? nil : $0 })
+            var tax: TaxKey?
+            if let resolver, let classifier, ownTaxType == nil {
+                tax = g.tax ?? CategoryTaxRule.key(for: m.category, profile: resolver.profile, month: g.month, classifier: classifier, marketplace: marketplace)
+            }
             let key = Key(category: m.category, detail: mapping.lineGrouping == .category ? "" : g.detail, account: m.rule?.account ?? account.account,
-                          taxType: m.rule?.taxType ?? account.taxType, unruled: m.source == .unmappedPolicy)
+                          taxType: tax == nil ? (ownTaxType ?? account.taxType) : nil, unruled: m.source == .unmappedPolicy,
+                          tax: tax, explicit: g.vatMinor != nil)
             amounts[key, default: 0] += g.amountMinor
-            names[key, default: [:]][g.amountDescription.isEmpty ? g.transactionType : g.amountDescription, default: 0] += g.amountMinor
+            vat[key, default: 0] += g.vatMinor ?? 0
+            if g.folded != true {
+                names[key, default: [:]][g.amountDescription.isEmpty ? g.transactionType : g.amountDescription, default: 0] += g.amountMinor
+            }
         }
         var lines: [PostingLine] = []
-        let order = { (k: Key) in (k.category, k.detail, k.unruled ? 1 : 0, k.account, k.taxType) }
-        for key in amounts.keys.sorted(by: { order($0) < order($1) }) {
-            let list = names[key]!.sorted { (abs($0.value), $1.key) > (abs($1.value), $0.key) }.map(\.key)
+        let order = { (k: Key) in (k.category, k.detail, k.unruled ? 1 : 0, k.account, k.taxType ?? "", k.tax.map { [$0] } ?? [], k.explicit ? 1 : 0) }
+        let sortedKeys = amounts.keys.sorted { a, b in
+            let x = order(a), y = order(b)
+            if (x.0, x.1, x.2, x.3, x.4) != (y.0, y.1, y.2, y.3, y.4) { return (x.0, x.1, x.2, x.3, x.4) < (y.0, y.1, y.2, y.3, y.4) }
+            if x.5 != y.5 { return x.5.lexicographicallyPrecedes(y.5) }
+            return x.6 < y.6
+        }
+        for key in sortedKeys {
+            let list = (names[key] ?? [:]).sorted { (abs($0.value), $1.key) > (abs($1.value), $0.key) }.map(\.key)
             let shown = list.prefix(4).joined(separator: ", ") + (list.count > 4 ? ", …" : "")
             let where_ = key.detail.isEmpty ? marketplace : (mapping.lineGrouping == .marketplace ? key.detail : "\(marketplace) \(key.detail)")
             let note = key.unruled ? " [\(UnmappedCombination.lineNote)]" : ""
-            lines.append(PostingLine(category: key.category, description: "\(where_) \(key.category.label.lowercased()) — \(shown)\(note)",
-                                     accountCode: key.account, taxType: key.taxType, amountMinor: amounts[key]!))
+            let amount = amounts[key]!
+            var line = PostingLine(category: key.category, description: "\(where_) \(key.category.label.lowercased()) — \(shown)\(note)",
+                                   accountCode: key.account, taxType: key.taxType ?? "", amountMinor: amount)
+            if let tax = key.tax, let resolver {
+                line.tax = tax
+                line.description = "\(where_) \(key.category.label.lowercased()) — \(tax.label)\(key.explicit && !tax.treatment.carriesNoTax ? " (Amazon's VAT)" : "") — \(shown)\(note)"
+                switch resolver.resolve(tax, account: key.account) {
+                case .success(let code): line.taxType = code
+                case .failure(let problem):
+                    line.taxType = ""
+                    if amount != 0 { problems.append(problem) }
+                }
+                let rate = tax.treatment.carriesNoTax || line.taxType == "NONE" ? 0 : (resolver.basisPoints(of: line.taxType) ?? tax.rate ?? 0)
+                if key.explicit && rate != 0 {
+                    line.taxMinor = vat[key] ?? 0
+                    line.explicitTax = true
+                } else {
+                    line.taxMinor = XeroTaxMath.inclusiveTax(amount, rate: rate)
+                }
+            }
+            lines.append(line)
         }
         return lines
     }
@@ -214,7 +280,12 @@ public struct Ledger: Sendable {
         }
         let total = lines.reduce(Int64(0)) { $0 + $1.amountMinor }
         let type: Posting.DocumentType = total >= 0 ? .invoice : .bill
-        if type == .bill { for i in lines.indices { lines[i].amountMinor = -lines[i].amountMinor } }
+        if type == .bill {
+            for i in lines.indices {
+                lines[i].amountMinor = -lines[i].amountMinor
+                lines[i].taxMinor = -lines[i].taxMinor
+            }
+        }
         var date = isLast || month.isEmpty ? header.endDate : Self.lastDay(of: month) ?? header.endDate
         var lockNote: String?
         if let lock = lockDate, date <= lock, let open = Self.dayAfter(lock) {

@@ -75,6 +75,9 @@ public struct Mapping: Codable, Sendable, Equatable {
     public var grouping: Grouping?
     /// What becomes of a combination no rule matches: "wait" (the default) or "other".
     public var unmapped: UnmappedPolicy?
+    /// The seller's tax profile from config.json (not part of mapping.json): with one, each line carries a VAT/GST
+    /// treatment resolved to the organisation's TaxType; without one, every line is NoTax as before.
+    public var tax: TaxProfile?
 
     public enum Grouping: String, Codable, Sendable { case category, marketplace, sku }
 
@@ -190,8 +193,9 @@ public struct Mapping: Codable, Sendable, Equatable {
     /// The home's mapping: its mapping.json when there is one, else the defaults.
     public static func load(home: URL) throws -> Mapping {
         let url = home.appendingPathComponent(fileName)
-        guard FileManager.default.fileExists(atPath: url.path) else { return .defaults }
-        return try load(file: url.path)
+        var mapping = FileManager.default.fileExists(atPath: url.path) ? try load(file: url.path) : .defaults
+        mapping.tax = try LMBConfig.taxProfile(home: LMBHome(url: home))
+        return mapping
     }
 
     public static func load(file path: String) throws -> Mapping {

@@ -156,7 +156,7 @@ public struct Sender: Sendable {
     /// Step 2: what the organisation allows — its lock date (documents dated before it move to the first open
     /// day) and its currencies — kept in the store so preview can show what send will do.
     func readOrganisationFacts() async throws -> OrganisationFacts {
-        let facts = try await client.organisationFacts()
+        let facts = try await client.organisationFacts(withTax: mapping.tax != nil)
         try store.saveOrganisationFacts(tenantID: client.connection.tenantID, facts)
         return facts
     }
@@ -185,6 +185,10 @@ public struct Sender: Sendable {
                 let f = RemoteFailure.xero(.validationFailed, "needs mapping: \(booked.unmapped.count) combination(s) match no rule; nothing was sent",
                                     validationErrors: ["needs mapping"])
                 plan.results[id] = try fail(id, f, attempted: false)
+                continue
+            }
+            if !booked.taxProblems.isEmpty {
+                plan.results[id] = try fail(id, TaxProblem.failure(booked.taxProblems, settlementID: id), attempted: false)
                 continue
             }
             try store.forgetFailedParts(settlementID: id, keeping: Set(booked.postings.map(\.part)))

@@ -56,9 +56,15 @@ public struct SettlementGroup: Codable, Sendable, Equatable, Hashable {
     public var count: Int
     /// The marketplace or SKU the rows share, when the mapping groups lines by one of them; else empty.
     public var detail: String
+    /// With a tax profile: the rows' VAT/GST treatment (nil: the category's).
+    public var tax: TaxKey?
+    /// Amazon's own VAT inside `amountMinor` (VAT Calculation Service rows), sent as the line's TaxAmount.
+    public var vatMinor: Int64?
+    /// A seller-responsible order's tax row (Tax, ShippingTax, TaxDiscount…), folded into its sale or refund.
+    public var folded: Bool?
 
     public init(transactionType: String, amountType: String, amountDescription: String, month: String, amountMinor: Int64, count: Int,
-                detail: String = "") {
+                detail: String = "", tax: TaxKey? = nil, vatMinor: Int64? = nil, folded: Bool? = nil) {
         self.transactionType = transactionType
         self.amountType = amountType
         self.amountDescription = amountDescription
@@ -66,6 +72,9 @@ public struct SettlementGroup: Codable, Sendable, Equatable, Hashable {
         self.amountMinor = amountMinor
         self.count = count
         self.detail = detail
+        self.tax = tax
+        self.vatMinor = vatMinor
+        self.folded = folded
     }
 }
 

@@ -6,11 +6,19 @@ public struct OrganisationFacts: Sendable, Equatable {
     public var lockDate: CalendarDate?
     public var baseCurrency: String?
     public var currencies: [String]
+    /// Organisation.Version (UK, AU, NZ, US, GLOBAL…), its tax rates and its accounts: read when a tax profile is set.
+    public var version: String?
+    public var taxRates: [XeroTaxRate]?
+    public var accounts: [XeroAccount]?
 
-    public init(lockDate: CalendarDate?, baseCurrency: String?, currencies: [String]) {
+    public init(lockDate: CalendarDate?, baseCurrency: String?, currencies: [String], version: String? = nil,
+                taxRates: [XeroTaxRate]? = nil, accounts: [XeroAccount]? = nil) {
         self.lockDate = lockDate
         self.baseCurrency = baseCurrency
         self.currencies = currencies
+        self.version = version
+        self.taxRates = taxRates
+        self.accounts = accounts
     }
 }
 
@@ -31,9 +39,14 @@ extension Store {
     func readOrganisationFacts(tenant: String?) throws -> OrganisationFacts? {
         guard let c = try? connection(tenant: tenant) else { return nil }
         return try dbQueue.read { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT period_lock_date, base_currency, currencies FROM xero_connection WHERE tenant_id = ?", arguments: [c.tenantID]) else { return nil }
+            guard let row = try Row.fetchOne(db, sql: "SELECT period_lock_date, base_currency, currencies, org_version, tax_rates_json, accounts_json FROM xero_connection WHERE tenant_id = ?", arguments: [c.tenantID]) else { return nil }
+            func decoded<T: Decodable>(_ column: String, _ type: T.Type) -> T? {
+                (row[column] as String?).flatMap { try? JSONDecoder().decode(T.self, from: Data($0.utf8)) }
+            }
             return OrganisationFacts(lockDate: (row["period_lock_date"] as String?).flatMap(CalendarDate.init(iso:)), baseCurrency: row["base_currency"],
-                                     currencies: (row["currencies"] as String?)?.split(separator: ",").map(String.init) ?? [])
+                                     currencies: (row["currencies"] as String?)?.split(separator: ",").map(String.init) ?? [],
+                                     version: row["org_version"], taxRates: decoded("tax_rates_json", [XeroTaxRate].self),
+                                     accounts: decoded("accounts_json", [XeroAccount].self))
         }
     }
 
@@ -42,8 +55,10 @@ extension Store {
         factsCache = [:]
         factsLock.unlock()
         try dbQueue.write { db in
-            try db.execute(sql: "UPDATE xero_connection SET period_lock_date = ?, base_currency = ?, currencies = ? WHERE tenant_id = ?",
-                           arguments: [facts.lockDate?.description, facts.baseCurrency, facts.currencies.joined(separator: ","), tenantID])
+            func encoded<T: Encodable>(_ value: T?) -> String? { value.flatMap { try? JSONEncoder().encode($0) }.map { String(decoding: $0, as: UTF8.self) } }
+            try db.execute(sql: "UPDATE xero_connection SET period_lock_date = ?, base_currency = ?, currencies = ?, org_version = ?, tax_rates_json = ?, accounts_json = ? WHERE tenant_id = ?",
+                           arguments: [facts.lockDate?.description, facts.baseCurrency, facts.currencies.joined(separator: ","), facts.version,
+                                       encoded(facts.taxRates), encoded(facts.accounts), tenantID])
         }
     }
 }

@@ -57,18 +57,20 @@ extension Store {
         public var postedDate: CalendarDate?
         public var sku: String?
         public var marketplace: String?
+        public var orderID: String? = nil
     }
 
     /// Streams a settlement's rows in file order without holding them all.
     public func forEachTransaction(settlementID: String, _ body: (StoredTransaction) throws -> Void) throws {
         try dbQueue.read { db in
             let rows = try Row.fetchCursor(db, sql: """
-                SELECT transaction_type, amount_type, amount_description, amount_minor, posted_date, sku, marketplace
+                SELECT transaction_type, amount_type, amount_description, amount_minor, posted_date, sku, marketplace, order_id
                 FROM transaction_row WHERE settlement_id = ? ORDER BY line, seq
                 """, arguments: [settlementID])
             while let row = try rows.next() {
                 try body(StoredTransaction(transactionType: row[0], amountType: row[1], amountDescription: row[2], amountMinor: row[3],
-                                           postedDate: (row[4] as String?).flatMap(CalendarDate.init(iso:)), sku: row[5], marketplace: row[6]))
+                                           postedDate: (row[4] as String?).flatMap(CalendarDate.init(iso:)), sku: row[5], marketplace: row[6],
+                                           orderID: row[7]))
             }
         }
     }

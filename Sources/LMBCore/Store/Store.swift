@@ -189,6 +189,14 @@ public final class Store: @unchecked Sendable {
                 CREATE INDEX amazon_report_by_settlement ON amazon_report(settlement_id);
                 """)
         }
+        m.registerMigration("v6-tax-facts") { db in
+            // What lmb last read of an organisation's tax set-up: its version, tax rates and accounts (JSON).
+            try db.execute(sql: """
+                ALTER TABLE xero_connection ADD COLUMN org_version TEXT;
+                ALTER TABLE xero_connection ADD COLUMN tax_rates_json TEXT;
+                ALTER TABLE xero_connection ADD COLUMN accounts_json TEXT;
+                """)
+        }
         registerChannelMigrations(&m)
         return m
     }

@@ -15,6 +15,8 @@ public struct LMBConfig: Codable, Sendable, Equatable {
     public var amazon: AmazonSettings?
     /// Where to tell a person that a run failed.
     public var notify: NotifyConfig?
+    /// The seller's VAT/GST position (`lmb tax init`); nil: every line NoTax, as for an unregistered seller.
+    public var tax: TaxProfile?
 
     public struct NotifyConfig: Codable, Sendable, Equatable {
         public var webhook: String?
@@ -26,7 +28,7 @@ public struct LMBConfig: Codable, Sendable, Equatable {
         case clientID = "client_id", xeroBaseURL = "xero_base_url", redirectPort = "redirect_port", scopes
         case connectTimeoutSeconds = "connect_timeout_seconds", timeoutSeconds = "timeout_seconds"
         case maxRetryAfterSeconds = "max_retry_after_seconds", amazon
-        case notify
+        case notify, tax
     }
 
     public init() {}

@@ -181,11 +181,18 @@ public actor XeroClient {
 
     /// The organisation's lock date and currencies, as lmb books by them. The caller keeps them (the client
     /// answers; it never writes to the store).
-    public func organisationFacts() async throws -> OrganisationFacts {
+    /// `withTax`: also the organisation's tax rates and accounts (two more reads), which a tax profile books by.
+    public func organisationFacts(withTax: Bool = false) async throws -> OrganisationFacts {
         let org = try await organisation()
         var enabled = try await currencies()
         if let base = org.BaseCurrency, !enabled.contains(base) { enabled.append(base) }
-        return OrganisationFacts(lockDate: XeroOrganisation.day(org.PeriodLockDate), baseCurrency: org.BaseCurrency, currencies: enabled)
+        var facts = OrganisationFacts(lockDate: XeroOrganisation.day(org.PeriodLockDate), baseCurrency: org.BaseCurrency, currencies: enabled,
+                                      version: org.Version)
+        if withTax {
+            facts.taxRates = try await taxRates()
+            facts.accounts = try await accounts()
+        }
+        return facts
     }
 
     public func invoices(numbers: [String]) async throws -> [XeroInvoice] {

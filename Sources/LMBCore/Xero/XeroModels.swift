@@ -17,6 +17,7 @@ public struct XeroOrganisation: Codable, Sendable {
     public var OrganisationID: String?
     public var Name: String?
     public var OrganisationStatus: String?
+    public var Version: String?
     public var Class: String?
     public var IsDemoCompany: Bool?
     public var BaseCurrency: String?
@@ -52,7 +53,7 @@ public struct XeroUser: Codable, Sendable {
 
 struct XeroUsersEnvelope: Codable { var Users: [XeroUser] }
 
-public struct XeroAccount: Codable, Sendable {
+public struct XeroAccount: Codable, Sendable, Equatable {
     public var AccountID: String?
     public var Code: String?
     public var Name: String?
@@ -64,15 +65,24 @@ public struct XeroAccount: Codable, Sendable {
 
 struct XeroAccountsEnvelope: Codable { var Accounts: [XeroAccount] }
 
-public struct XeroTaxRate: Codable, Sendable {
+public struct XeroTaxRate: Codable, Sendable, Equatable {
     public var Name: String?
     public var TaxType: String?
     public var Status: String?
+    public var ReportTaxType: String?
+    public var DisplayTaxRate: Decimal?
+    public var EffectiveRate: Decimal?
+    public var TaxComponents: [XeroTaxComponent]?
     public var CanApplyToRevenue: Bool?
     public var CanApplyToExpenses: Bool?
     public var CanApplyToLiabilities: Bool?
     public var CanApplyToAssets: Bool?
     public var CanApplyToEquity: Bool?
+}
+
+public struct XeroTaxComponent: Codable, Sendable, Equatable {
+    public var Name: String?
+    public var Rate: Decimal?
 }
 
 struct XeroTaxRatesEnvelope: Codable { var TaxRates: [XeroTaxRate] }

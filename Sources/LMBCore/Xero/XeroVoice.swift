@@ -68,6 +68,10 @@ public enum XeroVoice: ProviderVoice {
         case .config where failure.status == 404:
             return ["Xero answered 404 without its own error body: there is no Xero API at the address lmb used. Unless you point lmb at the sandbox, unset LMB_XERO_BASE_URL and remove xero_base_url from config.json.",
                     "Run `lmb diagnose`; if it passes and this persists, Xero has changed its API: update lmb.", again]
+        case .config where failure.code == TaxProblem.failureCode:
+            return ["Map each treatment named above to an active tax rate of this organisation that may be used on the line's account: `lmb tax map TREATMENT=TAXTYPE` (`lmb tax show` lists the organisation's rates and what each treatment uses now).",
+                    "Or add or restore the rate in Xero → Settings → Tax rates (an archived or deleted rate cannot be used), then run `lmb diagnose` to read the rates again.",
+                    again]
         case .config:
             return ["Fix the configuration named above (lmb's config.json, LMB_XERO_* environment variables, or the client_secret file).", again]
         case .unexpectedAnswer, .documentUnreadable:

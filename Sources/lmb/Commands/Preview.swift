@@ -60,10 +60,13 @@ extension LMB {
                         return try previewEtsy(mapping: mapping, lock: try store?.organisationFacts(tenant: nil)?.lockDate,
                                                settlements: payouts.map(\.settlement))
                     }
-                    let parsed = try SettlementParser(path: target).parseForBooking(mapping)
+                    let parser = SettlementParser(path: target)
+                    let parsed = try mapping.tax.map { try parser.parseForTaxBooking(mapping, profile: $0) } ?? parser.parseForBooking(mapping)
                     (header, marketplace, isFile) = (parsed.header, parsed.marketplace, true)
-                    let lock = try store?.organisationFacts(tenant: nil)?.lockDate
-                    result = Ledger(mapping: mapping, lockDate: lock).book(header: parsed.header, marketplace: parsed.marketplace, groups: parsed.groups)
+                    let facts = try store?.organisationFacts(tenant: nil)
+                    let resolver = mapping.tax.map { TaxResolver(profile: $0, version: facts?.version, rates: facts?.taxRates, accounts: facts?.accounts) }
+                    result = Ledger(mapping: mapping, lockDate: facts?.lockDate, resolver: resolver)
+                        .book(header: parsed.header, marketplace: parsed.marketplace, groups: parsed.groups)
                 } else {
                     guard let store, let s = try store.settlement(id: target) else {
                         throw LMBError.usage("no settlement \(target) was ever imported (and no file has that name); list the imported ones with: lmb settlements")

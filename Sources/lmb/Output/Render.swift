@@ -16,17 +16,35 @@ enum Render {
             if p.parts > 1 { out.append("Part \(p.part) of \(p.parts)") }
             out.append("\(kind) \(p.invoiceNumber) · contact \(p.contactName) · date \(p.date) · due \(p.dueDate) · \(p.currency.code) · \(p.lineAmountTypes) · DRAFT")
             if let note = p.lockNote { out.append("Note: \(note)") }
-            var rows = [["ACCOUNT", "TAX", "DESCRIPTION", "AMOUNT"]]
-            for line in p.lines {
-                rows.append([line.accountCode, line.taxType, line.description, Money.format(line.amountMinor, exponent: p.currency.exponent)])
+            let e = p.currency.exponent
+            if p.lineAmountTypes == "NoTax" {
+                var rows = [["ACCOUNT", "TAX", "DESCRIPTION", "AMOUNT"]]
+                for line in p.lines {
+                    rows.append([line.accountCode, line.taxType, line.description, Money.format(line.amountMinor, exponent: e)])
+                }
+                rows.append(["", "", "Total", Money.format(p.totalMinor, exponent: e)])
+                out.append(Terminal.table(rows, rightAlign: [3]).split(separator: "\n").map { "  " + $0 }.joined(separator: "\n"))
+            } else {
+                // Amounts are gross (Inclusive): the tax inside each line is Amazon's own VAT (*) or what Xero computes.
+                var rows = [["ACCOUNT", "TAX", "DESCRIPTION", "NET", "TAX", "GROSS"]]
+                for line in p.lines {
+                    rows.append([line.accountCode, line.taxType.isEmpty ? "(unresolved)" : line.taxType, line.description,
+                                 Money.format(line.netMinor, exponent: e), Money.format(line.taxMinor, exponent: e) + (line.explicitTax ? "*" : " "),
+                                 Money.format(line.amountMinor, exponent: e)])
+                }
+                rows.append(["", "", "Total", Money.format(p.totalMinor - p.totalTaxMinor, exponent: e), Money.format(p.totalTaxMinor, exponent: e) + " ",
+                             Money.format(p.totalMinor, exponent: e)])
+                out.append(Terminal.table(rows, rightAlign: [3, 4, 5]).split(separator: "\n").map { "  " + $0 }.joined(separator: "\n"))
+                if p.lines.contains(where: \.explicitTax) { out.append("  * the VAT Amazon charged (its VAT Calculation Service rows), sent as the line's TaxAmount") }
             }
-            rows.append(["", "", "Total", Money.format(p.totalMinor, exponent: p.currency.exponent)])
-            out.append(Terminal.table(rows, rightAlign: [3]).split(separator: "\n").map { "  " + $0 }.joined(separator: "\n"))
         }
         out.append("")
         if let r = result.reserves {
             let e = h.currencyInfo.exponent
             out.append("Reserve held by Amazon: opening \(Money.format(r.openingMinor, exponent: e)) (released), closing \(Money.format(r.closingMinor, exponent: e)) (held back), movement \(Money.format(r.movementMinor, exponent: e)) \(h.currency)")
+        }
+        for problem in result.taxProblems {
+            out.append("Tax: \(problem.description) — \(problem.fix)")
         }
         let net = result.postings.reduce(Int64(0)) { $0 + $1.signedTotalMinor }
         out.append("Deposit \(h.total.decimalString) \(h.currency) = documents \(Money.format(net, exponent: h.currencyInfo.exponent)) \(h.currency)\(net == h.totalMinor ? " ✓" : " ✗")")
