@@ -24,7 +24,7 @@ public enum EbayVoice: ProviderVoice {
     public static func runbook(for failure: RemoteFailure, _ context: Runbook.Context) -> Runbook {
         let fix: String?
         switch failure.classification {
-        case .staleConnection, .tokenExpired, .insufficientScope, .notConnected: fix = "lmb ebay connect"
+        case .staleConnection, .tokenExpired, .insufficientScope, .notConnected, .permissionDenied: fix = "lmb ebay connect"
         case .rateLimited, .unavailable, .organisationOffline, .network: fix = "lmb fetch"
         default: fix = nil
         }

@@ -29,6 +29,8 @@ public enum ShopifyVoice: ProviderVoice {
         case .staleConnection, .tokenExpired, .insufficientScope, .notConnected: fix = "lmb shopify connect"
         case .config where failure.code == "invalid_client": fix = "lmb shopify secret"
         case .rateLimited, .unavailable, .organisationOffline, .network: fix = "lmb fetch"
+        // A frozen or locked shop is the owner's to lift at Shopify; the next fetch proves it lifted.
+        case .permissionDenied: fix = "lmb fetch"
         default: fix = nil
         }
         return Runbook(steps: steps(for: failure), fix: fix)
