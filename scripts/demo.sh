@@ -12,14 +12,14 @@ say() { printf '\n\033[1m» %s\033[0m\n' "$*"; }
 fail() { printf '\ndemo failed: %s\n' "$*" >&2; exit 1; }
 expect_code() { [ "$1" = "$2" ] || fail "expected exit $2, got $1"; }
 
-say "Start the sandbox on 127.0.0.1: Amazon (LWA, Reports API, downloads) and Xero (identity, accounting), with fault scenarios"
+say "Start the sandbox on 127.0.0.1: Amazon (LWA, Reports API, downloads), Shopify Payments and Xero (identity, accounting), with fault scenarios"
 "$lmb" sandbox --port-file "$LMB_HOME/port" > "$LMB_HOME/sandbox.log" 2>&1 &
 sandbox_pid=$!
 trap 'kill -INT $sandbox_pid 2>/dev/null; wait $sandbox_pid 2>/dev/null; rm -rf "$LMB_HOME"' EXIT
 for _ in $(seq 100); do [ -s "$LMB_HOME/port" ] && break; sleep 0.1; done
 [ -s "$LMB_HOME/port" ] || fail "the sandbox did not start"
 base="http://127.0.0.1:$(cat "$LMB_HOME/port")"
-export LMB_XERO_BASE_URL=$base LMB_AMAZON_BASE_URL=$base
+export LMB_XERO_BASE_URL=$base LMB_AMAZON_BASE_URL=$base LMB_SHOPIFY_BASE_URL=$base
 control() { curl -sf -X POST "$base/_sandbox/$1" -d "$2" > /dev/null || fail "sandbox control $1"; }
 # Amazon makes a settlement report at the end of each settlement period; the sandbox's control API plays that part.
 amazon_report() {
@@ -57,6 +57,18 @@ LMB_AMAZON_CLIENT_SECRET="$amazon_secret" LMB_AMAZON_REFRESH_TOKEN="Atzr|IwEBI-d
     "$lmb" amazon connect --client-id amzn1.application-oa2-client.demo --region eu || fail "amazon connect"
 "$lmb" amazon status
 
+say "Shopify Payments paid out a payout (a charge, a refund, a chargeback with its fee); connect the shop with its Admin API token from the environment"
+paid=$(date -u -d '-3 days' +%F); sold=$(date -u -d '-5 days' +%F)
+cat > "$LMB_HOME/shopify.csv" <<CSV
+Transaction Date,Type,Order,Card Brand,Card Source,Payout Status,Payout Date,Payout ID,Available On,Amount,Fee,Net,Checkout,Payment Method Name,Presentment Amount,Presentment Currency,Currency,VAT
+$sold 10:00:00 -0400,charge,#1001,visa,online,paid,$paid,623721858,$paid,"1,050.00",30.75,"1,019.25",#22345678901234,card,1050.00,USD,USD,
+$sold 11:00:00 -0400,refund,#1000,visa,online,paid,$paid,623721858,$paid,-20.00,0.00,-20.00,#22345678901233,card,20.00,USD,USD,
+$sold 12:00:00 -0400,dispute,#0999,master,online,paid,$paid,623721858,$paid,-10.00,15.00,-25.00,,,10.00,USD,USD,
+$paid 02:00:00 -0400,payout,,,,paid,$paid,623721858,$paid,-974.25,0.00,-974.25,,,,,USD,
+CSV
+curl -sf -X POST "$base/_sandbox/shopify/payouts" --data-binary "@$LMB_HOME/shopify.csv" > /dev/null || fail "posting the Shopify payout"
+LMB_SHOPIFY_ACCESS_TOKEN=shpat_sandboxlegacy00000000000000000 "$lmb" shopify connect --shop demo-shop.myshopify.com || fail "shopify connect"
+
 say "Fetch: list the reports, download each document once, import it exactly as lmb import does (the rows must add up)"
 "$lmb" fetch; expect_code $? 0
 say "Fetching again downloads nothing"
@@ -65,6 +77,8 @@ say "Fetching again downloads nothing"
 
 say "Preview: the invoice settlement 30000000003 (fetched gzipped, in Cp1252) becomes"
 "$lmb" preview 30000000003
+say "The Shopify payout is one settlement beside the Amazon ones: SHP-<payout id>, contact Shopify Payments, total = the deposit"
+"$lmb" preview SHP-623721858; expect_code $? 0
 
 say "lmb sync — the one line for cron: fetch, then send everything ready to the organisation the Amazon account is bound to"
 "$lmb" sync; expect_code $? 0

@@ -47,7 +47,7 @@ public enum SupportBundle {
 
     /// Every secret lmb holds: stored tokens, the client secret, and Amazon's client secrets and refresh tokens.
     static func secrets(store: Store, home: LMBHome, environment: [String: String]) throws -> [String] {
-        var out = try store.storedTokens() + store.amazonSecrets()
+        var out = try store.storedTokens() + store.amazonSecrets() + store.channelSecrets()
         if let secret = try? LMBConfig.clientSecret(home: home, environment: environment) { out.append(secret) }
         return out.filter { $0.count >= 8 }
     }

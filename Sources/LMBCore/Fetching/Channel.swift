@@ -117,14 +117,29 @@ extension ChannelSession {
 /// Every connected channel in the store.
 public enum Channels {
     public static func connected(_ store: Store) throws -> [any SettlementChannel] {
-        try store.amazonAccounts().map(AmazonChannel.init)
+        try store.amazonAccounts().map(AmazonChannel.init) + store.channelAccounts().compactMap(channel)
+    }
+
+    /// A Shopify shop or an eBay account as its channel.
+    static func channel(_ account: StoredChannelAccount) -> (any SettlementChannel)? {
+        switch account.kind {
+        case .shopify: return ShopifyChannel(account)
+        case .ebay: return EbayChannel.make(account)
+        }
     }
 
     /// One channel by its label (`--account`), or all of them; none connected is `not_connected`.
     public static func select(_ store: Store, label: String?) throws -> [any SettlementChannel] {
+        if let label, let account = try store.channelAccounts().first(where: { $0.label.caseInsensitiveCompare(label) == .orderedSame }),
+           let channel = channel(account) {
+            return [channel]
+        }
         if label != nil { return [AmazonChannel(try store.amazonAccount(label: label))] }
         let all = try connected(store)
-        guard !all.isEmpty else { throw AmazonAccounts.notConnected() }
+        guard !all.isEmpty else {
+            throw RemoteFailure.amazon(.notConnected, "no Amazon selling account is connected, nor any Shopify shop (lmb amazon connect, lmb shopify connect)",
+                                       evidence: ["no stored Amazon, Shopify or eBay credentials"])
+        }
         return all
     }
 }

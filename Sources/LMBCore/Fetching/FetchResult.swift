@@ -64,6 +64,8 @@ public struct FetchAccountSummary: Sendable {
     public var complete: Bool
     /// The last fetch was so long ago that reports may have aged out of Amazon's 90 days.
     public var mayHaveMissedReports: Bool
+    /// Whose listing it is, for the words around it.
+    public var provider: Provider = .amazon
 }
 
 public struct FetchReport: Sendable {

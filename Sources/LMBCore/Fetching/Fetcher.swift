@@ -38,6 +38,7 @@ public struct Fetcher: Sendable {
     func fetch(_ channel: any SettlementChannel, dryRun: Bool) async throws -> ([FetchResult], FetchAccountSummary) {
         var summary = FetchAccountSummary(account: channel.label, createdSince: nil, listed: 0, toDownload: 0, complete: false,
                                           mayHaveMissedReports: false)
+        summary.provider = channel.provider
         // Step 1: the listing.
         let session: any ChannelSession
         let listing: ChannelListing

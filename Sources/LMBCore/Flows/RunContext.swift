@@ -122,7 +122,7 @@ public final class RunContext: Sendable, CustomReflectable {
         do {
             guard let settings = try NotifySettings.resolve(config: try config(), environment: environment) else { return }
             let store = try? self.store()
-            let secrets = ((try? store?.storedTokens()) ?? []) + ((try? store?.amazonSecrets()) ?? [])
+            let secrets = ((try? store?.storedTokens()) ?? []) + ((try? store?.amazonSecrets()) ?? []) + ((try? store?.channelSecrets()) ?? [])
             if let problem = await Notifier(settings: settings).notify(summary, home: home.url.path, secrets: secrets) {
                 output.err("lmb: note: the failure notification was not delivered: \(problem)")
                 try? store?.recordEvent(kind: .notify, message: "not delivered: \(problem)")

@@ -36,8 +36,12 @@ public struct Importer: Sendable {
             throw SettlementFileError(.malformed, file: displayName ?? path,
                                       "Amazon's VAT Transactions Report, not a settlement: store it with 'lmb import' (it is not sent to Xero)")
         }
-        if SettlementFormat.detect(path: path) == .etsy {
+        let format = SettlementFormat.detect(path: path)
+        if format == .etsy {
             return try importEtsy(path: path, displayName: displayName, conflict: conflict, record: record)
+        }
+        if let payouts = try ChannelExports.parse(path: path, format: format, displayName: displayName) {
+            return try importChannelPayouts(payouts, source: displayName ?? path, conflict: conflict, record: record)
         }
         return [try importAmazon(path: path, displayName: displayName, conflict: conflict, progress: progress, record: record)]
     }

@@ -7,6 +7,7 @@ extension SettlementFormat {
     public static func detect(path: String) -> SettlementFormat? {
         guard let header = firstLine(path: path) else { return nil }
         if header.hasPrefix(EtsyStatementParser.headerStart) { return .etsy }
+        if let channel = ChannelExports.format(firstLine: header, path: path) { return channel }
         let columns = Set(header.split(separator: "\t").map { $0.trimmingCharacters(in: .whitespaces).lowercased() })
         return amazon(hasColumn: columns.contains)
     }

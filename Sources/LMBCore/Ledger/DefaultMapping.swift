@@ -13,7 +13,7 @@
 /// "Storage Fee" row is `Storage Fee / other-transaction / Storage Fee`, and rules written against V2's
 /// `other-transaction / other-transaction / X` as `*/other-transaction/X` cover both.
 extension Mapping {
-    public static let defaultRules: [MappingRule] = amazonOrderRules + amazonFeeRules + amazonAccountRules + etsyRules
+    public static let defaultRules: [MappingRule] = amazonOrderRules + amazonFeeRules + amazonAccountRules + etsyRules + shopifyRules + ebayRules
 
     // MARK: Amazon: what buyers paid, refunds, promotions and tax
 

@@ -63,6 +63,7 @@ extension Mapping {
     public static func settlements(inFile path: String) throws -> [ParsedSettlement] {
         try InputFile.check(path)
         if SettlementFormat.detect(path: path) == .etsy { return try EtsyStatementParser(path: path).parse().map(\.settlement) }
+        if let payouts = try ChannelExports.parse(path: path, format: SettlementFormat.detect(path: path)) { return payouts.map(\.settlement) }
         return [try SettlementParser(path: path).parse(hashContent: false)]
     }
 }

@@ -5,6 +5,8 @@ import Foundation
 public enum Provider: String, Sendable, Codable, CaseIterable {
     case xero = "Xero"
     case amazon = "Amazon"
+    case shopify = "Shopify"
+    case ebay = "eBay"
 }
 
 /// Which service answered, or did not: a provider may run several (Xero's identity server and its accounting API;
@@ -26,6 +28,11 @@ public struct RemoteService: Hashable, Sendable, Codable, CustomStringConvertibl
     public static let loginWithAmazon = RemoteService(.amazon, "Login with Amazon")
     public static let sellingPartnerAPI = RemoteService(.amazon, "Selling Partner API")
     public static let documentDownload = RemoteService(.amazon, "document download")
+    public static let shopifyAdmin = RemoteService(.shopify, "Shopify Admin API")
+    public static let shopifyOAuth = RemoteService(.shopify, "Shopify token endpoint")
+    public static let ebayIdentity = RemoteService(.ebay, "eBay identity")
+    public static let ebayFinances = RemoteService(.ebay, "eBay Finances API")
+    public static let ebayKeyManagement = RemoteService(.ebay, "eBay Key Management API")
 }
 
 /// Why a remote call failed, one spelling per cause for every service; the exit code follows from the cause alone.

@@ -62,6 +62,8 @@ extension Provider {
         switch self {
         case .xero: return XeroVoice.self
         case .amazon: return AmazonVoice.self
+        case .shopify: return ShopifyVoice.self
+        case .ebay: return EbayVoice.self
         }
     }
 }

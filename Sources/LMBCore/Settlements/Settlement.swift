@@ -3,17 +3,22 @@ public enum SettlementFormat: String, Codable, Sendable, CaseIterable {
     case amazonV2 = "amazon-v2"
     case amazonV1 = "amazon-v1"
     case etsy = "etsy"
+    case shopify = "shopify"
+    case ebay = "ebay"
 
     public var displayName: String {
         switch self {
         case .amazonV2: return "Amazon Flat File V2"
         case .amazonV1: return "Amazon Flat File (V1)"
         case .etsy: return "Etsy monthly statement"
+        case .shopify: return "Shopify Payments payout"
+        case .ebay: return "eBay payout"
         }
     }
 
-    /// Invoice numbers are the prefix and the settlement id (Etsy payout ids already say "etsy-").
-    public var invoicePrefix: String { self == .etsy ? "" : "AMZ-" }
+    /// Invoice numbers are the prefix and the settlement id (Etsy payout ids already say "etsy-", Shopify's "SHP-",
+    /// eBay's "EBAY-").
+    public var invoicePrefix: String { self == .amazonV2 || self == .amazonV1 ? "AMZ-" : "" }
 
     /// An Amazon report's format from the columns its header names (lower-cased): V2 has one amount column and its
     /// amount-type, V1 spreads amounts over price-amount, item-related-fee-amount and others. Nil for neither.

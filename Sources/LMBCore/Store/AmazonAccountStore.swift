@@ -203,6 +203,7 @@ extension Store {
                 let id: String = row["settlement_id"]
                 if out[id] == nil { out[id] = SettlementBinding(accountLabel: row["account_label"], tenantID: row["tenant_id"]) }
             }
+            for (id, binding) in try Self.channelBindings(db) where out[id] == nil { out[id] = binding }
             return out
         }
     }

@@ -201,6 +201,7 @@ public final class Store: @unchecked Sendable {
             // Amazon's VAT Transactions Reports (Store/VATReportStore.swift).
             try Store.createVATReportTables(db)
         }
+        registerChannelMigrations(&m)
         return m
     }
 }

@@ -28,6 +28,7 @@ public enum EventKind: String, Sendable, CaseIterable, Codable {
     case tokenRefresh = "token_refresh"
     case amazonConnect = "amazon_connect", amazonSecret = "amazon_secret", amazonDisconnect = "amazon_disconnect"
     case notify
+    case channelConnect = "channel_connect", channelDisconnect = "channel_disconnect"
 }
 
 /// What a send recorded for one document: `sending` before the request (and after a lost answer), then `sent` or

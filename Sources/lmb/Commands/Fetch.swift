@@ -94,7 +94,8 @@ struct FetchOutput {
         guard ctx.talks else { return }
         for s in report.accounts where s.toDownload == 0 && !report.results.contains(where: { $0.account == s.account && $0.reportID == nil }) {
             let since = s.createdSince.map { " created since \(ReportsAPI.dateText($0))" } ?? ""
-            Terminal.out("\(s.account): nothing new (\(s.listed) settlement report\(s.listed == 1 ? "" : "s")\(since), all downloaded before)")
+            let noun = s.provider == .amazon ? "settlement report" : s.provider.voice.payoutNoun
+            Terminal.out("\(s.account): nothing new (\(s.listed) \(noun)\(s.listed == 1 ? "" : "s")\(since), all downloaded before)")
         }
     }
 

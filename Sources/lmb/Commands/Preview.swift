@@ -19,13 +19,12 @@ extension LMB {
         var target: String
 
         /// An Etsy statement holds several payouts: each previews as its own settlement.
-        func previewEtsy(mapping: Mapping, lock: CalendarDate?) throws -> ExitStatus {
-            let payouts = try EtsyStatementParser(path: target).parse()
+        func previewEtsy(mapping: Mapping, lock: CalendarDate?, settlements: [ParsedSettlement]? = nil) throws -> ExitStatus {
+            let payouts = try settlements ?? EtsyStatementParser(path: target).parse().map(\.settlement)
             let ledger = Ledger(mapping: mapping, lockDate: lock)
             var postings: [Posting] = []
             var code = ExitStatus.ok
-            for (i, payout) in payouts.enumerated() {
-                let p = payout.settlement
+            for (i, p) in payouts.enumerated() {
                 let result = ledger.book(header: p.header, marketplace: p.marketplace, groups: p.groups)
                 if result.needsMapping {
                     Terminal.err(Render.unmappedText(settlementID: p.header.id, result.unmapped, currency: p.header.currencyInfo))
@@ -56,6 +55,10 @@ extension LMB {
                     try InputFile.check(target)
                     if SettlementFormat.detect(path: target) == .etsy {
                         return try previewEtsy(mapping: mapping, lock: try store?.organisationFacts(tenant: nil)?.lockDate)
+                    }
+                    if let payouts = try ChannelExports.parse(path: target, format: SettlementFormat.detect(path: target)) {
+                        return try previewEtsy(mapping: mapping, lock: try store?.organisationFacts(tenant: nil)?.lockDate,
+                                               settlements: payouts.map(\.settlement))
                     }
                     let parser = SettlementParser(path: target)
                     let parsed = try mapping.tax.map { try parser.parseForTaxBooking(mapping, profile: $0) } ?? parser.parseForBooking(mapping)
