@@ -8,6 +8,7 @@ extension SandboxEngine {
     func control(_ r: SandboxRequest) -> SandboxResponse {
         if r.path.hasPrefix("/_sandbox/amazon/") { return amazonControl(r) }
         if r.path.hasPrefix("/_sandbox/shopify/") { return shopifyControl(r) }
+        if r.path.hasPrefix("/_sandbox/ebay/") { return ebayControl(r) }
         let body = (try? JSONSerialization.jsonObject(with: r.body.isEmpty ? Data("{}".utf8) : r.body)) as? [String: Any]
         switch (r.method, r.path) {
         case ("GET", "/_sandbox/state"):
@@ -102,6 +103,7 @@ extension SandboxEngine {
         notifications = []
         amazon = amazon.cleared()
         shopify = ShopifyState()
+        ebay = ebay.cleared()
     }
 
     func changeOrganisation(_ b: [String: Any]) -> SandboxResponse {
@@ -158,6 +160,7 @@ extension SandboxEngine {
             "xero": booksStateJSON(),
             "amazon": amazonStateJSON(),
             "shopify": shopifyStateJSON(),
+            "ebay": ebayStateJSON(),
         ]
     }
 }

@@ -69,6 +69,8 @@ public actor SandboxEngine {
     var amazon = AmazonState()
     // Shopify Payments (Admin GraphQL): see Shopify/
     var shopify = ShopifyState()
+    // eBay (OAuth, Sell Finances, Key Management, message signatures): see Ebay/
+    var ebay = EbayState()
 
     public init(options: Options = Options(), scenario: SandboxScenario = .healthy) {
         self.options = options
@@ -123,6 +125,7 @@ public actor SandboxEngine {
         }
         if Self.isAmazonPath(request.path) { return .respond(answerAmazon(request)) }
         if Self.isShopifyPath(request.path) { return .respond(answerShopify(request)) }
+        if Self.isEbayPath(request.path) { return .respond(answerEbay(request)) }
         inFlight += 1
         if scenario == .dropConnection {
             // Closed before anything was processed: unlike lose-response, nothing is committed.
@@ -149,7 +152,7 @@ public actor SandboxEngine {
 
     /// Xero's concurrent-call limit counts only Xero calls: not the control API, not Amazon's or Shopify's.
     public nonisolated static func countsInFlight(_ path: String) -> Bool {
-        !path.hasPrefix("/_sandbox/") && !isAmazonPath(path) && !isShopifyPath(path)
+        !path.hasPrefix("/_sandbox/") && !isAmazonPath(path) && !isShopifyPath(path) && !isEbayPath(path)
     }
 
     func route(_ r: SandboxRequest) -> SandboxAction {

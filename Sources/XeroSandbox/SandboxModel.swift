@@ -28,6 +28,11 @@ public enum SandboxScenario: String, CaseIterable, Sendable {
     case shopifyThrottled = "shopify-throttled"
     case shopifyShopLocked = "shopify-shop-locked"
     case shopifyShopFrozen = "shopify-shop-frozen"
+    // eBay's side: OAuth, the Finances API and its message signatures.
+    case ebayRefreshExpired = "ebay-refresh-expired"
+    case ebayScopeMissing = "ebay-scope-missing"
+    case ebaySignatureMissing = "ebay-signature-missing"
+    case ebayQuota = "ebay-quota"
 }
 
 /// A request as the sandbox sees it, independent of the HTTP server under it.

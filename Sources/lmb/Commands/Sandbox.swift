@@ -20,10 +20,15 @@ extension LMB {
 
             Control API: GET /_sandbox/state, POST /_sandbox/scenario, POST /_sandbox/clock {"advance_seconds":N} or {"freeze":true}, \
             POST /_sandbox/reset, POST /_sandbox/organisation (archive_account, period_lock_date, currencies, \
-            archive_contact, archive_tax_rate), POST /_sandbox/config (client_secret, minute_limit, day_limit, deny_consent); \
+            archive_contact, archive_tax_rate; version UK|AU|NZ|US|GLOBAL with that version's tax rates and Xero's tax \
+            arithmetic, chart empty|demo, tax_rates [{"TaxType","Status"} or {"Name","TaxType","Rate"}], compute_tax), \
+            POST /_sandbox/currencies {"EUR":"0.8432"} (the organisation's rates, returned as invoices' CurrencyRate), \
+            POST /_sandbox/config (client_secret, minute_limit, day_limit, deny_consent); \
             Amazon: POST /_sandbox/amazon/reports?compression=GZIP&charset=Cp1252|Shift_JIS|UTF-8|none with a settlement \
             file as the body (a DONE settlement report), GET|POST /_sandbox/amazon/config ({"buckets":{"getReportDocument":\
-            {"rate":…,"burst":…}},"access_token_seconds":…,"presigned_url_seconds":…}).
+            {"rate":…,"burst":…}},"access_token_seconds":…,"presigned_url_seconds":…,"tax_remittance_role":true|false}), \
+            POST /_sandbox/amazon/vat-data?month=YYYY-MM with a VAT Transactions Report as the body (what a requested \
+            GET_VAT_TRANSACTION_DATA report holds; its document is read only with a restricted-data token).
             """)
 
         @OptionGroup var global: GlobalOptions

@@ -43,7 +43,8 @@ enum Render {
             let e = h.currencyInfo.exponent
             out.append("Reserve held by Amazon: opening \(Money.format(r.openingMinor, exponent: e)) (released), closing \(Money.format(r.closingMinor, exponent: e)) (held back), movement \(Money.format(r.movementMinor, exponent: e)) \(h.currency)")
         }
-        for problem in result.taxProblems {
+        var said: Set<String> = []
+        for problem in result.taxProblems where said.insert(problem.description).inserted {
             out.append("Tax: \(problem.description) — \(problem.fix)")
         }
         let net = result.postings.reduce(Int64(0)) { $0 + $1.signedTotalMinor }
