@@ -18,7 +18,7 @@ public struct Booking: Sendable {
         let facts = try store.organisationFacts(tenant: tenant)
         guard let profile = mapping.tax else {
             let groups = mapping.lineGrouping == .category ? s.groups : try detailedGroups(s.header.id)
-            return Ledger(mapping: mapping, lockDate: facts?.lockDate).book(header: s.header, marketplace: s.marketplace, groups: groups)
+            return try revised(Ledger(mapping: mapping, lockDate: facts?.lockDate).book(header: s.header, marketplace: s.marketplace, groups: groups), s)
         }
         // With a tax profile every order's rows are read again: the treatment is decided order by order.
         let resolver = TaxResolver(profile: profile, version: facts?.version, rates: facts?.taxRates, accounts: facts?.accounts)
@@ -28,8 +28,21 @@ public struct Booking: Sendable {
         var result = Ledger(mapping: mapping, lockDate: facts?.lockDate, resolver: resolver)
             .book(header: s.header, marketplace: s.marketplace, groups: classifier.groups(rows))
         result.awaitingVAT = try vatHold(s, profile: profile, marketplace: marketplace)
+        return try revised(result, s)
+    }
+
+    /// After a rollback the settlement's documents carry its generation as a revision suffix (`AMZ-<id>-r2`): Xero
+    /// keeps a voided document's number, so the new ones need numbers of their own.
+    func revised(_ result: LedgerResult, _ s: StoredSettlement) throws -> LedgerResult {
+        let generation = try store.generation(settlementID: s.header.id)
+        guard generation > 1 else { return result }
+        var result = result
+        for i in result.postings.indices { result.postings[i].invoiceNumber += Booking.revisionSuffix(generation) }
         return result
     }
+
+    /// The suffix of a generation's document numbers: none for the first, `-r2`, `-r3`, … after each rollback.
+    public static func revisionSuffix(_ generation: Int) -> String { generation > 1 ? "-r\(generation)" : "" }
 
     /// Why the settlement waits for Amazon's VAT Transactions Report, or nil: an EU or UK settlement of a seller whose
     /// profile waits for the report, for a period no stored report covers yet.
@@ -98,6 +111,7 @@ extension StoredSettlement {
     public func status(ledger: LedgerResult) -> SettlementStatus {
         let parts = Set(ledger.postings.map(\.part))
         let states = postingStates.filter { parts.contains($0.part) || $0.state != .failed }.map(\.state)
+        if states.contains(.rollingBack) || states.contains(.rolledBack) { return .rollingBack }
         if states.contains(.sending) { return .sending }
         if !states.isEmpty && states.allSatisfy({ $0 == .sent }) { return .sent }
         if ledger.needsMapping { return .needsMapping }

@@ -197,6 +197,10 @@ public struct Sender: Sendable {
                 plan.results[id] = try fail(id, TaxProblem.failure(booked.taxProblems, settlementID: id), attempted: false)
                 continue
             }
+            if try store.postings(settlementID: id).contains(where: { $0.state == .rollingBack || $0.state == .rolledBack }) {
+                plan.results[id] = try fail(id, RollbackFlow.unfinished(id), attempted: false)
+                continue
+            }
             try store.forgetFailedParts(settlementID: id, keeping: Set(booked.postings.map(\.part)))
             let stored = try store.postings(settlementID: id)
             let sent = stored.filter { $0.state == .sent }

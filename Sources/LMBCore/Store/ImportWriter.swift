@@ -57,9 +57,9 @@ public final class ImportWriter {
 
     /// Removes a stored settlement so a new file can take its place; refused once any part was sent or is sending.
     public func removeForReplacement(_ id: String) throws {
-        let sent = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM posting WHERE settlement_id = ? AND state IN ('sent', 'sending')", arguments: [id]) ?? 0
+        let sent = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM posting WHERE settlement_id = ? AND state IN ('sent', 'sending', 'rolling-back', 'rolled-back')", arguments: [id]) ?? 0
         if sent > 0 {
-            throw LMBError.data("settlement \(id) has been sent to Xero; it cannot be replaced (void or delete it in Xero first, then import it under review)")
+            throw LMBError.data("settlement \(id) has been sent to Xero; it cannot be replaced (take it back first with lmb rollback \(id), then import it again)")
         }
         for table in ["transaction_row", "settlement_group", "posting", "settlement"] {
             try db.execute(sql: "DELETE FROM \(table) WHERE \(table == "settlement" ? "id" : "settlement_id") = ?", arguments: [id])

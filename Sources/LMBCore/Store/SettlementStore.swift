@@ -11,6 +11,8 @@ public enum SettlementStatus: String, Sendable, CaseIterable, Codable {
     case failed
     /// Held until Amazon's VAT Transactions Report covers its period (a tax profile with await_vat_report).
     case awaitingVAT = "awaiting-vat"
+    /// `lmb rollback` began taking its documents back in Xero and has not finished: run it again.
+    case rollingBack = "rolling-back"
 }
 
 /// A settlement as stored.

@@ -202,6 +202,16 @@ public final class Store: @unchecked Sendable {
             try Store.createVATReportTables(db)
         }
         registerChannelMigrations(&m)
+        m.registerMigration("v-rollback") { db in
+            // Rollback (Store/RollbackStore.swift): each settlement's generation (its documents' revision; absent: 1),
+            // kept apart from the settlement row so a re-import never resets it, and the documents of every generation
+            // taken back in Xero.
+            try Store.createRollbackTables(db)
+        }
+        m.registerMigration("v-unit-costs") { db in
+            // Unit costs by SKU for cost of goods sold (Store/CostStore.swift).
+            try Store.createCostTables(db)
+        }
         return m
     }
 }

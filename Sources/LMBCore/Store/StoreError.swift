@@ -29,10 +29,15 @@ public enum EventKind: String, Sendable, CaseIterable, Codable {
     case amazonConnect = "amazon_connect", amazonSecret = "amazon_secret", amazonDisconnect = "amazon_disconnect"
     case notify
     case channelConnect = "channel_connect", channelDisconnect = "channel_disconnect"
+    /// `lmb rollback`: a settlement's documents taken back in Xero (voided or deleted), one event per document and per generation.
+    case rollback
 }
 
 /// What a send recorded for one document: `sending` before the request (and after a lost answer), then `sent` or
-/// `failed` when the service answered.
+/// `failed` when the service answered. `lmb rollback` records `rolling-back` before it voids or deletes a sent
+/// document and `rolled-back` when Xero has taken it back.
 public enum PostingState: String, Sendable, Codable, CaseIterable {
     case sending, sent, failed
+    case rollingBack = "rolling-back"
+    case rolledBack = "rolled-back"
 }

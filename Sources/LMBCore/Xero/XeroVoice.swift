@@ -40,6 +40,8 @@ public enum XeroVoice: ProviderVoice {
     }
 
     static func steps(for failure: RemoteFailure, settlementID: String? = nil, mapping: Mapping? = nil) -> [String] {
+        // Rollback's own refusals (a payment allocated, a rollback left unfinished) have their own steps.
+        if let steps = RollbackFlow.steps(for: failure, settlementID: settlementID) { return steps }
         let again = "Run `lmb send \(settlementID ?? "<settlement-id>")` again."
         switch failure.classification {
         case .ok:
