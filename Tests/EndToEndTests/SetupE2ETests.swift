@@ -157,6 +157,8 @@ extension EndToEnd {
             #expect(invoice["CurrencyCode"] as? String == "EUR")
             let reference = invoice["Reference"] as? String ?? ""
             #expect(reference.hasSuffix("(EUR 1090.57 = GBP 919.15)"), "\(reference)")
+            let preview = try await s.run(["preview", "20000000002"])
+            #expect(preview.stdout.contains("EUR 1090.57 = GBP 919.15"), "\(preview.stdout)")
             // Sent once: a second send posts nothing and does not touch the reference again.
             let again = try await s.run(["send", "20000000002"])
             #expect(again.status == 0)

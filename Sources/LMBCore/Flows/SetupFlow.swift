@@ -124,7 +124,7 @@ public struct SetupFlow: Sendable {
 
     public func perform() async throws -> SetupResult {
         let session = try ctx.xeroSession()
-        let connection = try session.connection(tenant: tenant)
+        let connection = try session.store.connection(tenant: tenant)
         let client = session.client(for: connection)
         let mapping = try ctx.mapping()
         var result = SetupResult(tenantID: connection.tenantID, organisation: connection.tenantName, dryRun: dryRun)
@@ -138,7 +138,7 @@ public struct SetupFlow: Sendable {
         result.requests.append("GET TaxRates")
         let contacts = try await client.setupContacts()
         result.requests.append("GET Contacts")
-        var categories = try await client.trackingCategories()
+        var categories: [XeroTrackingCategory] = try await client.trackingCategories()
         result.requests.append("GET TrackingCategories")
 
         // 2. Accounts.
@@ -146,14 +146,14 @@ public struct SetupFlow: Sendable {
             let label = "\(need.key): \(need.name)"
             if let a = accounts.first(where: { ($0.Code ?? "").caseInsensitiveCompare(need.code) == .orderedSame }) {
                 let allowed = AccountRoles.allowedTypes(need.category)
-                if let type = a.Type, !allowed.contains(type) {
+                if let type = a.`Type`, !allowed.contains(type) {
                     result.conflicts.append(SetupItem(kind: "account", name: need.code,
                         detail: "\(label): account \(need.code) exists as \(a.Name ?? "?") with Type \(type); lmb books \(need.key) to \(allowed.joined(separator: "/")). It is not changed: point \(need.key) at another account with lmb setup --map \(need.key)=CODE, or change the account in Xero"))
                 } else if let status = a.Status, status != "ACTIVE" {
                     result.conflicts.append(SetupItem(kind: "account", name: need.code,
                         detail: "\(label): account \(need.code) is \(status); restore it in Xero → Accounting → Chart of accounts → Archived, or lmb setup --map \(need.key)=CODE"))
                 } else {
-                    result.existing.append(SetupItem(kind: "account", name: need.code, detail: "\(label) (\(a.Type ?? "?"))"))
+                    result.existing.append(SetupItem(kind: "account", name: need.code, detail: "\(label) (\(a.`Type` ?? "?"))"))
                 }
                 continue
             }
@@ -172,7 +172,7 @@ public struct SetupFlow: Sendable {
             if let taxType { fields.append(("TaxType", .string(taxType))) }
             result.requests.append("PUT Accounts \(need.code)")
             let refused = try await Self.creating {
-                try await client.putSetup("Accounts", body: .object(fields), key: "lmb-setup-account-\(connection.tenantID)-\(need.code)")
+                try await client.putSetup("Accounts", body: JSON.object(fields), key: "lmb-setup-account-\(connection.tenantID)-\(need.code)")
             }
             if let refused {
                 result.failures.append(SetupItem(kind: "account", name: need.code, detail: "\(label): Xero refused it: \(refused)"))
@@ -228,12 +228,12 @@ public struct SetupFlow: Sendable {
 
         // 4. Tracking: one category "Sales channel", an option per marketplace.
         if tracking {
-            var category = categories.first { $0.Name.caseInsensitiveCompare(Self.trackingCategoryName) == .orderedSame }
+            var category: XeroTrackingCategory? = categories.first { $0.Name.caseInsensitiveCompare(Self.trackingCategoryName) == .orderedSame }
             if let category {
                 result.existing.append(SetupItem(kind: "tracking-category", name: category.Name, detail: "\(category.Options?.count ?? 0) option(s)"))
             } else if categories.filter({ ($0.Status ?? "ACTIVE") == "ACTIVE" }).count >= 2 {
                 result.conflicts.append(SetupItem(kind: "tracking-category", name: Self.trackingCategoryName,
-                    detail: "the organisation already has two active tracking categories (\(categories.map(\.Name).joined(separator: ", "))), Xero's limit: archive one in Xero → Settings → Tracking categories"))
+                    detail: "the organisation already has two active tracking categories (\(categories.map { $0.Name }.joined(separator: ", "))), Xero's limit: archive one in Xero → Settings → Tracking categories"))
             } else if dryRun {
                 result.created.append(SetupItem(kind: "tracking-category", name: Self.trackingCategoryName, detail: "one option per marketplace"))
                 category = XeroTrackingCategory(TrackingCategoryID: nil, Name: Self.trackingCategoryName, Status: "ACTIVE", Options: [])
@@ -260,7 +260,7 @@ public struct SetupFlow: Sendable {
                     } else if let id = category.TrackingCategoryID {
                         result.requests.append("PUT TrackingCategories/\(id)/Options \(name)")
                         let refused = try await Self.creating {
-                            try await client.putSetup("TrackingCategories/\(id)/Options", body: .object([("Name", .string(name))]),
+                            try await client.putSetup("TrackingCategories/\(id)/Options", body: JSON.object([("Name", JSON.string(name))]),
                                                       key: "lmb-setup-option-" + String(SHA256.hex("\(connection.tenantID)|\(id)|\(name)").prefix(32)))
                         }
                         if let refused {
@@ -319,7 +319,7 @@ public struct SetupFlow: Sendable {
             parsed.append((parts[0], category, parts[1]))
         }
         let session = try ctx.xeroSession()
-        let client = session.client(for: try session.connection(tenant: tenant))
+        let client = session.client(for: try session.store.connection(tenant: tenant))
         let accounts = try await client.accounts()
         var out: [(category: String, code: String, name: String, type: String)] = []
         var file = try Mapping.homeFile(ctx.home)
@@ -330,8 +330,8 @@ public struct SetupFlow: Sendable {
             }
             if let problem = AccountRoles.unusable(a) { throw LMBError.config("account \(code) \(problem); choose another") }
             let allowed = AccountRoles.allowedTypes(p.category)
-            guard let type = a.Type, allowed.contains(type) else {
-                throw LMBError.config("account \(code) (\(a.Name ?? "?")) is of Type \(a.Type ?? "?"); \(p.key) needs one of \(allowed.joined(separator: ", "))")
+            guard let type = a.`Type`, allowed.contains(type) else {
+                throw LMBError.config("account \(code) (\(a.Name ?? "?")) is of Type \(a.`Type` ?? "?"); \(p.key) needs one of \(allowed.joined(separator: ", "))")
             }
             let name = a.Name ?? code
             if let category = p.category {

@@ -46,7 +46,7 @@ public enum AccountRoles {
     public static func unusable(_ account: XeroAccount?) -> String? {
         guard let account else { return "does not exist in the organisation" }
         if let status = account.Status, status != "ACTIVE" { return "is \(status)" }
-        if account.Type == "BANK" { return "is a BANK account, which invoice and bill lines cannot use" }
+        if account.`Type` == "BANK" { return "is a BANK account, which invoice and bill lines cannot use" }
         if let system = account.SystemAccount, !system.isEmpty { return "is Xero's \(system) system account, which invoice and bill lines cannot use" }
         return nil
     }
