@@ -60,9 +60,9 @@ extension EndToEnd {
             #expect(try await requests(s).count - before == sent.count)
             #expect((try await s.state()["xero"] as? [String: Any])?["accounts_created"] as? [String]
                     == ["LMB1", "LMB2", "LMB3", "LMB4", "LMB5", "LMB6", "LMB7", "LMB8", "LMB10", "LMB9", "LMB11", "LMB13", "LMB12"])
-            func planned(_ code: String) -> String { accounts.first { $0["name"] as? String == code }?["detail"] as? String ?? "" }
-            #expect(planned("LMB1").contains("REVENUE") && planned("LMB3").contains("OTHERINCOME") && planned("LMB4").contains("DIRECTCOSTS"))
-            #expect(planned("LMB7").contains("EXPENSE") && planned("LMB8").contains("CURRLIAB") && planned("LMB10").contains("CURRENT"))
+            func createdDetail(_ code: String) -> String { accounts.first { $0["name"] as? String == code }?["detail"] as? String ?? "" }
+            #expect(createdDetail("LMB1").contains("REVENUE") && createdDetail("LMB3").contains("OTHERINCOME") && createdDetail("LMB4").contains("DIRECTCOSTS"))
+            #expect(createdDetail("LMB7").contains("EXPENSE") && createdDetail("LMB8").contains("CURRLIAB") && createdDetail("LMB10").contains("CURRENT"))
 
             let posted = try await s.run(["send", "41000000041"])
             #expect(posted.status == 0, "\(posted.stderr)")
@@ -166,7 +166,7 @@ extension EndToEnd {
             #expect(try await s.invoices().first?["Reference"] as? String == reference)
         }
 
-        @Test("a currency the organisation lacks: setup lists it (78), send refuses before any PUT")
+        @Test("a currency the organisation lacks: setup lists it (78) with where to add it")
         func missingCurrency() async throws {
             let s = try await Self.home(["version": "UK"], fixtures: ["v2-jp.txt"])
             let setup = try await s.run(["setup", "--json"])

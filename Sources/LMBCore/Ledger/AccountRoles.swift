@@ -20,7 +20,7 @@ public enum AccountRoles {
 
     public static let carriedForwardType = "CURRENT"
 
-    /// The Types that make sense for a category's account (the first is what setup creates).
+    /// The Types that make sense for a category's account (what `--map` accepts; setup creates `createType`).
     public static func allowedTypes(_ category: Category?) -> [String] {
         guard let category else { return ["CURRENT", "CURRLIAB", "PREPAYMENT"] }
         switch category {
