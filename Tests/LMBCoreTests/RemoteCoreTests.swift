@@ -83,6 +83,9 @@ final class FakeWorld: @unchecked Sendable {
     func organisationAnswers(currency: String = "USD") {
         transport.on("GET", "/Organisation", ScriptedTransport.json(200, #"{"Organisations":[{"Name":"Org One","BaseCurrency":"\#(currency)"}]}"#))
         transport.on("GET", "/Currencies", ScriptedTransport.json(200, #"{"Currencies":[{"Code":"\#(currency)"}]}"#))
+        // The chart send checks its documents' accounts against: the default mapping's LMB1–LMB13, all ACTIVE.
+        let chart = (1...13).map { #"{"Code":"LMB\#($0)","Name":"LMB\#($0)","Status":"ACTIVE","Type":"REVENUE"}"# }.joined(separator: ",")
+        transport.on("GET", "/Accounts", ScriptedTransport.json(200, #"{"Accounts":[\#(chart)]}"#))
     }
 }
 

@@ -217,8 +217,12 @@ final class DiagnosisRun {
         } else if problems.isEmpty {
             checks.append(.pass("mapping", "every mapped account is ACTIVE and every tax type exists (\(Category.allCases.count) categories)"))
         } else {
+            // Accounts that are missing are what `lmb setup` creates; the rest is fixed in Xero or the mapping.
+            let missing = problems.contains { $0.contains("does not exist") && $0.contains("account") }
             checks.append(.fail("mapping", RemoteFailure.xero(.config, problems.joined(separator: "; ")),
-                                fix: "Edit mapping.json (lmb mapping init writes one) so every category names an active account and tax type of this organisation, or add them in Xero."))
+                                fix: missing
+                                    ? "Run lmb setup to create the accounts the mapping needs (lmb setup --dry-run lists them; lmb reconnect --setup grants the accounting.settings scope it needs), or point a category at an account you have with lmb setup --map CATEGORY=CODE."
+                                    : "Restore the account or tax rate in Xero, or point the category at another account with lmb setup --map CATEGORY=CODE (tax types: edit mapping.json)."))
         }
     }
 

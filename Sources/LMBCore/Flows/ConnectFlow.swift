@@ -11,6 +11,8 @@ public struct XeroConnectRequest: Sendable {
     /// broad, granular, or a space-separated list.
     public var scopes: String?
     public var timeout: TimeInterval
+    /// `--setup`: ask for accounting.settings (not .read), which `lmb setup` needs to create accounts and tracking.
+    public var setup = false
 
     public init(clientID: String?, flow: Flow, tenant: String?, port: UInt16?, noBrowser: Bool, scopes: String?, timeout: TimeInterval) {
         self.clientID = clientID
@@ -24,10 +26,14 @@ public struct XeroConnectRequest: Sendable {
 
     public func scopeList(config: LMBConfig) -> [String] {
         let chosen = scopes ?? config.scopes ?? "broad"
-        if let set = ScopeSet(rawValue: chosen) { return set.scopes }
-        var list = chosen.split(separator: " ").map(String.init)
-        if !list.contains("offline_access") && flow != .clientCredentials { list.insert("offline_access", at: 0) }
-        return list
+        var list: [String]
+        if let set = ScopeSet(rawValue: chosen) {
+            list = set.scopes
+        } else {
+            list = chosen.split(separator: " ").map(String.init)
+            if !list.contains("offline_access") && flow != .clientCredentials { list.insert("offline_access", at: 0) }
+        }
+        return setup ? SetupFlow.withSettingsScope(list) : list
     }
 }
 

@@ -53,6 +53,8 @@ public struct Posting: Sendable, Equatable {
     public var lines: [PostingLine]
     /// Set when the document was re-dated out of a locked period.
     public var lockNote: String?
+    /// The tracking category each line carries, with the marketplace (the contact) as its option.
+    public var tracking: String? = nil
 
     /// The document's total as Xero will show it (always ≥ 0).
     public var totalMinor: Int64 { lines.reduce(0) { $0 + $1.amountMinor } }
@@ -86,6 +88,7 @@ public struct Posting: Sendable, Equatable {
                 // Amazon's own VAT on the line, so the return agrees with its VAT invoices to the penny.
                 if line.explicitTax && lineAmountTypes != "NoTax" { fields.append(("TaxAmount", .money(line.taxMinor, exponent: currency.exponent))) }
                 fields.append(("LineAmount", .money(line.amountMinor, exponent: currency.exponent)))
+                if let tracking { fields.append(("Tracking", .array([.object([("Name", .string(tracking)), ("Option", .string(contactName))])]))) }
                 return .object(fields)
             })),
         ]
@@ -301,7 +304,7 @@ public struct Ledger: Sendable {
         return Posting(settlementID: header.id, part: part, parts: parts, type: type, contactName: marketplace, invoiceNumber: number,
                        reference: reference, date: date, dueDate: max(header.depositDate, date), currency: header.currencyInfo,
                        lineAmountTypes: lines.allSatisfy { $0.taxType.uppercased() == "NONE" } ? "NoTax" : "Inclusive",
-                       lines: lines, lockNote: lockNote)
+                       lines: lines, lockNote: lockNote, tracking: mapping.tracking)
     }
 
     static func reserves(_ groups: [SettlementGroup]) -> ReserveReconciliation? {

@@ -78,6 +78,9 @@ public struct Mapping: Codable, Sendable, Equatable {
     /// The seller's tax profile from config.json (not part of mapping.json): with one, each line carries a VAT/GST
     /// treatment resolved to the organisation's TaxType; without one, every line is NoTax as before.
     public var tax: TaxProfile?
+    /// The tracking category every line carries, its option the marketplace (`lmb setup --tracking` sets it up and
+    /// writes "Sales channel" here); nil: no tracking.
+    public var tracking: String?
 
     public enum Grouping: String, Codable, Sendable { case category, marketplace, sku }
 
@@ -165,7 +168,7 @@ public struct Mapping: Codable, Sendable, Equatable {
 
     // MARK: File
 
-    enum CodingKeys: String, CodingKey { case version, categories, rules, split, carriedForward, grouping, unmapped }
+    enum CodingKeys: String, CodingKey { case version, categories, rules, split, carriedForward, grouping, unmapped, tracking }
 
     /// Every key may be left out: a file holding only `{"rules": […]}` is a whole mapping.
     public init(from decoder: any Decoder) throws {
@@ -177,6 +180,7 @@ public struct Mapping: Codable, Sendable, Equatable {
         carriedForward = try c.decodeIfPresent(CategoryAccount.self, forKey: .carriedForward)
         grouping = try c.decodeIfPresent(Grouping.self, forKey: .grouping)
         unmapped = try c.decodeIfPresent(UnmappedPolicy.self, forKey: .unmapped)
+        tracking = try c.decodeIfPresent(String.self, forKey: .tracking)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -188,6 +192,7 @@ public struct Mapping: Codable, Sendable, Equatable {
         try c.encodeIfPresent(carriedForward, forKey: .carriedForward)
         try c.encodeIfPresent(grouping, forKey: .grouping)
         try c.encodeIfPresent(unmapped, forKey: .unmapped)
+        try c.encodeIfPresent(tracking, forKey: .tracking)
     }
 
     /// The home's mapping: its mapping.json when there is one, else the defaults.

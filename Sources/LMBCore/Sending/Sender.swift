@@ -129,6 +129,7 @@ public struct Sender: Sendable {
         var plan = try decide(ids, facts: facts, resend: resend)
         try store.recordSending(plan.documents.map(\.stored))
         let outcomes = try await post(plan.documents)
+        await convertReferences(outcomes, facts: facts)
         return try await summarise(&plan, outcomes)
     }
 
@@ -158,7 +159,7 @@ public struct Sender: Sendable {
     /// Step 2: what the organisation allows — its lock date (documents dated before it move to the first open
     /// day) and its currencies — kept in the store so preview can show what send will do.
     func readOrganisationFacts() async throws -> OrganisationFacts {
-        let facts = try await client.organisationFacts(withTax: mapping.tax != nil)
+        let facts = try await client.organisationFacts(withTax: mapping.tax != nil, withAccounts: true)
         try store.saveOrganisationFacts(tenantID: client.connection.tenantID, facts)
         return facts
     }
@@ -204,6 +205,16 @@ public struct Sender: Sendable {
             try store.forgetFailedParts(settlementID: id, keeping: Set(booked.postings.map(\.part)))
             let stored = try store.postings(settlementID: id)
             let sent = stored.filter { $0.state == .sent }
+            // Every account the documents still to send use must take their lines (exists, ACTIVE, not a bank or
+            // system account): refused here in lmb's words, with `lmb setup` as the fix, rather than by Xero.
+            let unsent = booked.postings.filter { p in !sent.contains { $0.part == p.part } }
+            if let accounts = facts.accounts, !unsent.isEmpty, resend.allSatisfy({ $0.settlementID != id }) {
+                let problems = AccountRoles.problems(unsent, accounts: accounts)
+                if !problems.isEmpty {
+                    plan.results[id] = try fail(id, AccountProblem.failure(problems, settlementID: id), attempted: false)
+                    continue
+                }
+            }
             if !sent.isEmpty && sent.count == stored.count && resend.allSatisfy({ $0.settlementID != id }) {
                 plan.results[id] = SendResult(settlementID: id, outcome: .skipped, classification: .ok,
                                               message: "already sent: \(sent.map { "\($0.invoiceNumber) (InvoiceID \($0.xeroInvoiceID ?? "?"))" }.joined(separator: ", ")); it is never posted twice",

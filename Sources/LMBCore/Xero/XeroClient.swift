@@ -182,7 +182,8 @@ public actor XeroClient {
     /// The organisation's lock date and currencies, as lmb books by them. The caller keeps them (the client
     /// answers; it never writes to the store).
     /// `withTax`: also the organisation's tax rates and accounts (two more reads), which a tax profile books by.
-    public func organisationFacts(withTax: Bool = false) async throws -> OrganisationFacts {
+    /// `withAccounts`: the accounts alone (send checks every account its documents use before it posts them).
+    public func organisationFacts(withTax: Bool = false, withAccounts: Bool = false) async throws -> OrganisationFacts {
         let org = try await organisation()
         var enabled = try await currencies()
         if let base = org.BaseCurrency, !enabled.contains(base) { enabled.append(base) }
@@ -190,6 +191,8 @@ public actor XeroClient {
                                       version: org.Version)
         if withTax {
             facts.taxRates = try await taxRates()
+            facts.accounts = try await accounts()
+        } else if withAccounts {
             facts.accounts = try await accounts()
         }
         return facts

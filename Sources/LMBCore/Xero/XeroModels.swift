@@ -61,6 +61,8 @@ public struct XeroAccount: Codable, Sendable, Equatable {
     public var `Type`: String?
     public var TaxType: String?
     public var Class: String?
+    /// DEBTORS, CREDITORS, GST… for Xero's system accounts, which documents cannot use.
+    public var SystemAccount: String?
 }
 
 struct XeroAccountsEnvelope: Codable { var Accounts: [XeroAccount] }
@@ -100,6 +102,8 @@ public struct XeroInvoice: Codable, Sendable {
     public var Status: String?
     public var Total: Decimal?
     public var CurrencyCode: String?
+    /// Units of CurrencyCode per one unit of the organisation's base currency, as Xero applied it (1 for the base).
+    public var CurrencyRate: Decimal?
     public var HasErrors: Bool?
     public var ValidationErrors: [XeroValidationError]?
 }

@@ -33,7 +33,9 @@ public enum XeroVoice: ProviderVoice {
         switch failure.classification {
         case .permissionDenied, .staleConnection, .tokenExpired, .notConnected:
             return Runbook(steps: steps, fix: failure.classification == .notConnected ? "lmb connect" : "lmb reconnect")
+        case .insufficientScope where failure.code == SetupFlow.scopeFailureCode: return Runbook(steps: steps, fix: "lmb reconnect --setup")
         case .insufficientScope: return Runbook(steps: steps, fix: "lmb reconnect --scopes granular")
+        case .config where failure.code == AccountProblem.failureCode: return Runbook(steps: steps, fix: "lmb setup", check: "lmb setup --dry-run")
         case .ok: return Runbook(steps: [], check: nil)
         default: return Runbook(steps: steps, fix: nil)
         }
@@ -48,6 +50,10 @@ public enum XeroVoice: ProviderVoice {
             return []
         case .permissionDenied, .staleConnection, .tokenExpired:
             return reconnect(settlementID: settlementID)
+        case .insufficientScope where failure.code == SetupFlow.scopeFailureCode:
+            return ["Creating accounts, contacts and tracking categories needs the accounting.settings scope (not accounting.settings.read), which this connection was not granted.",
+                    "Run `lmb reconnect --setup` (add `--scopes granular` for an app created since March 2026) and accept every permission Xero asks for.",
+                    "Run `lmb setup` again: what it created before is kept, and nothing is created twice."]
         case .insufficientScope:
             return ["The connection lacks a scope lmb needs (invoices and settings). Apps created since March 2026 must use granular scopes.",
                     "Run `lmb reconnect --scopes granular` (or `--scopes broad` for an older app) and accept every permission Xero asks for.",
@@ -70,6 +76,10 @@ public enum XeroVoice: ProviderVoice {
         case .config where failure.status == 404:
             return ["Xero answered 404 without its own error body: there is no Xero API at the address lmb used. Unless you point lmb at the sandbox, unset LMB_XERO_BASE_URL and remove xero_base_url from config.json.",
                     "Run `lmb diagnose`; if it passes and this persists, Xero has changed its API: update lmb.", again]
+        case .config where failure.code == AccountProblem.failureCode:
+            return ["The accounts named above cannot take the settlement's lines. Run `lmb setup` to create every account the mapping needs with the right type (`lmb setup --dry-run` lists them first; it needs `lmb reconnect --setup` once for the accounting.settings scope).",
+                    "Or point a category at an account you already have: `lmb setup --map CATEGORY=CODE` (it checks the account exists, is ACTIVE and has a sensible type). An archived account is restored in Xero → Accounting → Chart of accounts → Archived.",
+                    again]
         case .config where failure.code == TaxProblem.failureCode:
             return ["Map each treatment named above to an active tax rate of this organisation that may be used on the line's account: `lmb tax map TREATMENT=TAXTYPE` (`lmb tax show` lists the organisation's rates and what each treatment uses now).",
                     "Or add or restore the rate in Xero → Settings → Tax rates (an archived or deleted rate cannot be used), then run `lmb diagnose` to read the rates again.",

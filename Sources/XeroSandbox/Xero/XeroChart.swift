@@ -22,6 +22,7 @@ extension SandboxEngine {
             return envelope("Accounts", [accountJSON(a)])
         case ("PUT", "accounts", 1):
             return idempotent(r) { createAccount(r) }
+        case ("PUT", "contacts", 1), ("POST", "contacts", 1): return idempotent(r) { createContacts(r) }   // Xero/XeroContacts.swift
         case ("GET", "trackingcategories", 1):
             let all = (r.query["includeArchived"] ?? "").lowercased() == "true"
             return envelope("TrackingCategories", books.trackingCategories.filter { all || $0.status == "ACTIVE" }.map(trackingCategoryJSON))

@@ -26,6 +26,12 @@ extension SandboxEngine {
             return Self.validationException([Self.element(item, ["The InvoiceID in the body does not match the one in the URL."])])
         }
         let current = stored["Status"] as? String ?? "DRAFT"
+        // The Reference may change at any status but VOIDED/DELETED (lmb writes the base-currency amount there).
+        if let reference = item["Reference"] as? String, !["VOIDED", "DELETED"].contains(current) {
+            stored["Reference"] = reference
+            stored["UpdatedDateUTC"] = Self.xeroDate(now)
+            invoices[i] = stored
+        }
         guard let target = (item["Status"] as? String)?.uppercased(), target != current else {
             return envelope("Invoices", [stored])
         }

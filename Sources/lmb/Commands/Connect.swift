@@ -29,6 +29,9 @@ struct ConnectOptions: ParsableArguments {
     @Option(help: "Seconds to wait for the sign-in to come back.")
     var timeout: Int = 300
 
+    @Flag(help: "Also ask for accounting.settings (instead of accounting.settings.read): `lmb setup` needs it to create accounts, contacts and tracking.")
+    var setup = false
+
     func validate() throws {
         if clientCredentials && webApp {
             throw ValidationError("--client-credentials and --web-app are two different flows; choose one")
@@ -40,8 +43,10 @@ struct ConnectOptions: ParsableArguments {
     }
 
     var request: XeroConnectRequest {
-        XeroConnectRequest(clientID: clientID, flow: clientCredentials ? .clientCredentials : (webApp ? .webApp : .pkce), tenant: tenant,
-                           port: port, noBrowser: noBrowser, scopes: scopes, timeout: TimeInterval(timeout))
+        var r = XeroConnectRequest(clientID: clientID, flow: clientCredentials ? .clientCredentials : (webApp ? .webApp : .pkce), tenant: tenant,
+                                   port: port, noBrowser: noBrowser, scopes: scopes, timeout: TimeInterval(timeout))
+        r.setup = setup
+        return r
     }
 }
 

@@ -87,6 +87,10 @@ extension LMB {
                     Terminal.out(Posting.requestBody(result.postings).rendered())
                 } else {
                     Terminal.out(Render.preview(header: header, marketplace: marketplace, result: result, fromFile: isFile))
+                    // Both amounts once Xero has applied the organisation's rate to the sent invoice (Sending/ForeignCurrencyReference.swift).
+                    if !isFile, let converted = try store?.convertedAmounts(settlementID: header.id), !converted.isEmpty {
+                        for (number, note) in converted.sorted(by: { $0.key < $1.key }) { Terminal.out("\(number): \(note) (the organisation's rate in Xero)") }
+                    }
                 }
                 return .ok
             }
