@@ -18,7 +18,7 @@ struct LMB: AsyncParsableCommand {
         version: LMBVersion.description,
         subcommands: [Import.self, Settlements.self, Preview.self, Send.self, Fetch.self, Sync.self, Diagnose.self, Connect.self, Disconnect.self,
                       Reconnect.self, Status.self, AmazonCommand.self, ShopifyCommand.self, MappingCommand.self, TaxCommand.self, Setup.self, Report.self, Log.self, Sandbox.self,
-                      Rollback.self, CostsCommand.self]
+                      Rollback.self, CostsCommand.self, Clients.self]
     )
 }
 
@@ -48,7 +48,8 @@ struct GlobalOptions: ParsableArguments {
         let clock = SystemClock()
         let output = Output(json: json, quiet: quiet, stdoutIsTTY: isatty(1) == 1, stderrIsTTY: Terminal.stderrIsTTY,
                             out: { Terminal.out($0) }, err: { Terminal.err($0) },
-                            progress: { label in Terminal.stderrIsTTY ? ProgressBar(label: label) : nil })
+                            progress: { label in Terminal.stderrIsTTY ? ProgressBar(label: label) : nil },
+                            board: { label -> (any ClientBoard)? in Terminal.stderrIsTTY ? TerminalClientBoard(label: label) : PipeClientBoard(label: label) })
         return RunContext(environment: environment, home: LMBHome.resolve(explicit: home, environment: environment), clock: clock,
                           output: output, prompter: TerminalPrompter(environment: environment),
                           transport: { config in

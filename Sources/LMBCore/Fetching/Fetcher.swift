@@ -6,14 +6,23 @@ import Foundation
 ///
 /// A payout gets a recorded outcome (imported, known, failed) or none at all: a crash, a 429 that did not pass, a
 /// network failure leave it unrecorded, the channel's last-fetch time unchanged, and the next fetch downloads it.
-/// The caller holds the home's fetch lock.
+/// Channels are fetched `jobs` at a time, each under its own lock (`lockChannel`) and in its own pacing buckets;
+/// one channel's failure, of any kind, is that channel's result and never stops the others.
 public struct Fetcher: Sendable {
     public let env: ChannelEnvironment
     public let mapping: Mapping
     /// Each result as soon as it is known (a fetch at Amazon's default rates takes a minute a document after 15).
     public var onResult: @Sendable (FetchResult) -> Void = { _ in }
     /// Called before and after each download with (documents done, documents to download): a progress bar on a TTY.
+    /// Used when the run has one channel; with more, `board` shows each channel.
     public var progress: @Sendable (Int, Int) -> Void = { _, _ in }
+    /// Channels fetched at once.
+    public var jobs = 1
+    /// Takes one channel's lock for the length of its fetch (nil: none, as in unit tests); a lock another run holds
+    /// throws a temporary `LMBError`, which becomes that channel's result.
+    public var lockChannel: (@Sendable (any SettlementChannel) throws -> AnyObject?)?
+    /// The display of a run over several channels.
+    public var board: (any ClientBoard)?
 
     public init(env: ChannelEnvironment, mapping: Mapping) {
         self.env = env
@@ -24,13 +33,66 @@ public struct Fetcher: Sendable {
 
     public func fetch(_ channels: [any SettlementChannel], dryRun: Bool = false) async throws -> FetchReport {
         removeLeftoverDocuments()
+        var fetcher = self
+        let board = channels.count > 1 ? self.board : nil
+        if channels.count > 1 { fetcher.progress = { _, _ in } }
+        let runner = fetcher
+        let outcomes = await Concurrently.map(channels.map(ChannelBox.init), jobs: jobs) { box in
+            board?.started(box.channel.label)
+            let (results, summary) = await runner.fetchIsolated(box.channel, dryRun: dryRun)
+            board?.finished(box.channel.label, Self.clientLine(box.channel, results, summary))
+            return (results, summary)
+        }
+        board?.finish()
         var report = FetchReport(results: [], accounts: [])
-        for channel in channels {
-            let (results, summary) = try await fetch(channel, dryRun: dryRun)
+        for (results, summary) in outcomes {
             report.results += results
             report.accounts.append(summary)
         }
         return report
+    }
+
+    struct ChannelBox: Sendable { let channel: any SettlementChannel }
+
+    /// One channel under its lock; whatever goes wrong is this channel's failed result.
+    func fetchIsolated(_ channel: any SettlementChannel, dryRun: Bool) async -> ([FetchResult], FetchAccountSummary) {
+        let empty = FetchAccountSummary(account: channel.label, createdSince: nil, listed: 0, toDownload: 0, complete: false,
+                                        mayHaveMissedReports: false)
+        do {
+            let lock = try lockChannel?(channel)
+            defer { withExtendedLifetime(lock) {} }
+            return try await fetch(channel, dryRun: dryRun)
+        } catch {
+            var result: FetchResult
+            switch error {
+            case let f as RemoteFailure:
+                result = .failed(channel.label, nil, f)
+            case let e as LMBError:
+                result = FetchResult(account: channel.label, reportID: nil, documentID: nil, settlementID: nil, outcome: .failed,
+                                     classification: e.exitStatus == .temporary ? "locked" : "io_error", message: e.description,
+                                     exitStatus: e.exitStatus, runbook: [e.exitStatus == .temporary
+                                        ? "Another lmb run is fetching from \(channel.label): nothing was fetched from it now; the next run fetches it (cron: exit 75 means retry later)."
+                                        : "Fix what the message names (disk space, permissions of the lmb home), then run `lmb fetch` again."])
+            default:
+                result = FetchResult(account: channel.label, reportID: nil, documentID: nil, settlementID: nil, outcome: .failed,
+                                     classification: "io_error", message: "\(error)", exitStatus: .ioError,
+                                     runbook: ["Run `lmb fetch --account \(channel.label)` again; if it repeats, run `lmb diagnose` and report the message."])
+            }
+            result.provider = channel.provider
+            onResult(result)
+            var summary = empty
+            summary.provider = channel.provider
+            return ([result], summary)
+        }
+    }
+
+    /// One line for a finished channel, as a pipe shows it.
+    static func clientLine(_ channel: any SettlementChannel, _ results: [FetchResult], _ s: FetchAccountSummary) -> String {
+        func count(_ o: FetchResult.Outcome) -> Int { results.filter { $0.outcome == o }.count }
+        if let f = results.first(where: { $0.outcome == .failed && $0.reportID == nil }) {
+            return "failed (\(f.classification)): \(f.message)"
+        }
+        return "\(s.toDownload) new: \(count(.imported)) imported, \(count(.known)) known, \(count(.failed)) failed"
     }
 
     // MARK: One channel
@@ -211,11 +273,13 @@ public struct Fetcher: Sendable {
 
     static let leftoverPrefix = ".fetch-"
 
-    /// Documents an interrupted fetch left behind (kill -9 between writing and removing): the caller holds the
-    /// fetch lock, so none of them is in use.
+    /// Documents an interrupted fetch left behind (kill -9 between writing and removing). Another run may be
+    /// fetching from another account right now: only the files of processes that are gone are removed.
     func removeLeftoverDocuments() {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: env.home.url.path)) ?? []
         for name in names where name.hasPrefix(Self.leftoverPrefix) {
+            let pid = name.dropFirst(Self.leftoverPrefix.count).split(separator: "-").first.flatMap { Int32($0) }
+            if let pid, pid != getpid(), kill(pid, 0) == 0 || errno == EPERM { continue }
             unlink(env.home.url.appendingPathComponent(name).path)
         }
     }

@@ -1,32 +1,40 @@
 import Foundation
 
-/// `lmb fetch`, shared with `lmb sync`: under the fetch lock, every connected channel (or the one `--account`
-/// names), each result handed to `onResult` as soon as it is known.
+/// `lmb fetch`, shared with `lmb sync`: every connected channel (or the one `--account` names), `jobs` at a time,
+/// each under its own fetch lock, each result handed to `onResult` as soon as it is known.
 public struct FetchFlow: Sendable {
     public let ctx: RunContext
     public let mapping: Mapping
     public var account: String?
     public var dryRun: Bool
+    /// `--jobs`: channels fetched at once (nil: config.json's "jobs", else 8).
+    public var jobs: Int?
     /// Each result as it comes (the command prints it).
     public var onResult: @Sendable (FetchResult) -> Void
 
-    public init(ctx: RunContext, mapping: Mapping, account: String? = nil, dryRun: Bool = false,
+    public init(ctx: RunContext, mapping: Mapping, account: String? = nil, dryRun: Bool = false, jobs: Int? = nil,
                 onResult: @escaping @Sendable (FetchResult) -> Void = { _ in }) {
         self.ctx = ctx
         self.mapping = mapping
         self.account = account
         self.dryRun = dryRun
+        self.jobs = jobs
         self.onResult = onResult
     }
 
     public func perform() async throws -> FetchReport {
         let store = try ctx.store()
         let channels = try Channels.select(store, label: account)
-        let lock = try RunLock(home: ctx.home, purpose: .fetch, wait: ctx.lockWait, clock: ctx.clock)
-        defer { withExtendedLifetime(lock) {} }
         let output = ctx.output
         var fetcher = Fetcher(env: try ctx.channelEnvironment(log: { line in output.note(line) }), mapping: mapping)
-        let bar = output.talks ? output.progress("fetching") : nil
+        fetcher.jobs = ctx.jobs(jobs)
+        let (home, wait, clock) = (ctx.home, ctx.lockWait, ctx.clock)
+        fetcher.lockChannel = { channel in
+            try RunLock(home: home, purpose: .fetch, scope: "\(channel.provider.rawValue)-\(channel.label)", wait: wait, clock: clock)
+        }
+        let single = channels.count == 1
+        let bar = output.talks && single ? output.progress("fetching") : nil
+        fetcher.board = output.talks && !single ? output.board("fetching") : nil
         let onResult = self.onResult
         fetcher.progress = { done, total in if total > 1 { bar?.update(done, total) } }
         fetcher.onResult = { r in bar?.clear(); onResult(r) }
@@ -41,7 +49,8 @@ public struct FetchFlow: Sendable {
                        RunSummary.Failure(settlementID: r.settlementID, classification: r.classification,
                                           message: "\(r.subject): \(r.message)",
                                           firstStep: r.runbook.first, correlationID: r.failure?.requestID)
-                   })
+                   },
+                   failedClients: ClientOutcome.accounts(report).filter { $0.outcome != .ok })
     }
 }
 
@@ -53,11 +62,14 @@ public struct SyncFlow: Sendable {
     public var account: String?
     public var tenant: String?
     public var status: String
+    /// `--jobs` for both halves.
+    public var jobs: Int?
     public var onFetchResult: @Sendable (FetchResult) -> Void
 
-    public init(ctx: RunContext, mapping: Mapping, account: String?, tenant: String?, status: String,
+    public init(ctx: RunContext, mapping: Mapping, account: String?, tenant: String?, status: String, jobs: Int? = nil,
                 onFetchResult: @escaping @Sendable (FetchResult) -> Void = { _ in }) {
         self.ctx = ctx
+        self.jobs = jobs
         self.mapping = mapping
         self.account = account
         self.tenant = tenant
@@ -70,7 +82,7 @@ public struct SyncFlow: Sendable {
         public var send: Result<[SendResult], any Error>
 
         /// The failures a notification lists, and how many things went well.
-        public func summary(exitStatus: ExitStatus, mapping: Mapping) -> RunSummary {
+        public func summary(exitStatus: ExitStatus, mapping: Mapping, names: [String: String] = [:]) -> RunSummary {
             var failures: [RunSummary.Failure] = []
             var succeeded = 0
             switch fetch {
@@ -89,7 +101,17 @@ public struct SyncFlow: Sendable {
             case .failure(let error):
                 failures.append(RunSummary.Failure(settlementID: nil, classification: "send", message: describe(error), firstStep: nil, correlationID: nil))
             }
-            return RunSummary(command: "sync", exitStatus: exitStatus, succeeded: succeeded, failures: failures)
+            var summary = RunSummary(command: "sync", exitStatus: exitStatus, succeeded: succeeded, failures: failures)
+            summary.failedClients = clients(names: names, mapping: mapping).filter { $0.outcome != .ok }
+            return summary
+        }
+
+        /// One entry per selling account fetched and per organisation sent to.
+        public func clients(names: [String: String], mapping: Mapping?) -> [ClientOutcome] {
+            var out: [ClientOutcome] = []
+            if case .success(let report) = fetch { out += ClientOutcome.accounts(report) }
+            if case .success(let results) = send { out += ClientOutcome.organisations(results, names: names, mapping: mapping) }
+            return out
         }
 
         public func describe(_ error: any Error) -> String { "\(error)" }
@@ -98,13 +120,15 @@ public struct SyncFlow: Sendable {
     public func perform() async -> Outcome {
         let fetch: Result<FetchReport, any Error>
         do {
-            fetch = .success(try await FetchFlow(ctx: ctx, mapping: mapping, account: account, onResult: onFetchResult).perform())
+            fetch = .success(try await FetchFlow(ctx: ctx, mapping: mapping, account: account, jobs: jobs, onResult: onFetchResult).perform())
         } catch {
             fetch = .failure(error)
         }
         let send: Result<[SendResult], any Error>
         do {
-            send = .success(try await SendFlow(ctx: ctx, mapping: mapping, all: true, ids: [], status: status, tenant: tenant).perform() ?? [])
+            var flow = SendFlow(ctx: ctx, mapping: mapping, all: true, ids: [], status: status, tenant: tenant)
+            flow.jobs = jobs
+            send = .success(try await flow.perform() ?? [])
         } catch {
             send = .failure(error)
         }

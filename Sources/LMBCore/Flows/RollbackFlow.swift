@@ -85,9 +85,6 @@ public struct RollbackFlow: Sendable {
 
     /// The results in the order the settlements were named.
     public func perform() async throws -> [RollbackResult] {
-        // Under the send lock: a rollback and a send never interleave on one settlement.
-        let lock = try RunLock(home: ctx.home, purpose: .send, wait: ctx.lockWait, clock: ctx.clock)
-        defer { withExtendedLifetime(lock) {} }
         let session = try ctx.xeroSession()
         let store = session.store
         try Sender.checkImported(ids, store: store)
@@ -103,6 +100,9 @@ public struct RollbackFlow: Sendable {
                 continue
             case .success(let c): connection = c
             }
+            // Under the organisation's send lock: a rollback and a send never interleave on one settlement.
+            let lock = try RunLock(home: ctx.home, purpose: .send, scope: connection.tenantID, wait: ctx.lockWait, clock: ctx.clock)
+            defer { withExtendedLifetime(lock) {} }
             let client = session.client(for: connection)
             let output = ctx.output
             await client.setOnWait { seconds, reason in output.note("waiting \(Int(seconds.rounded(.up))) s for \(reason)") }

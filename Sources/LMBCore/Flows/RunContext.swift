@@ -10,9 +10,12 @@ public struct Output: Sendable {
     public var err: @Sendable (String) -> Void
     /// A progress display for a long step (a bar on a TTY); nil: none.
     public var progress: @Sendable (String) -> (any ProgressDisplay)?
+    /// The display of a run over several clients (a line per running client on a TTY); nil: none.
+    public var board: @Sendable (String) -> (any ClientBoard)?
 
     public init(json: Bool, quiet: Bool, stdoutIsTTY: Bool, stderrIsTTY: Bool, out: @escaping @Sendable (String) -> Void,
-                err: @escaping @Sendable (String) -> Void, progress: @escaping @Sendable (String) -> (any ProgressDisplay)? = { _ in nil }) {
+                err: @escaping @Sendable (String) -> Void, progress: @escaping @Sendable (String) -> (any ProgressDisplay)? = { _ in nil },
+                board: @escaping @Sendable (String) -> (any ClientBoard)? = { _ in nil }) {
         self.json = json
         self.quiet = quiet
         self.stdoutIsTTY = stdoutIsTTY
@@ -20,6 +23,7 @@ public struct Output: Sendable {
         self.out = out
         self.err = err
         self.progress = progress
+        self.board = board
     }
 
     /// Text for a person: not under --json or --quiet.
@@ -108,6 +112,12 @@ public final class RunContext: Sendable, CustomReflectable {
         let config = try config()
         return ChannelEnvironment(store: try store(), home: home, transport: makeTransport(config), clock: clock,
                                   environment: environment, config: config, log: log)
+    }
+
+    /// Clients (selling accounts, organisations) worked on at once: `--jobs`, else config.json's "jobs", else 8.
+    public func jobs(_ option: Int?) -> Int {
+        if let option { return max(1, option) }
+        return (try? config().effectiveJobs) ?? LMBConfig.defaultJobs
     }
 
     /// Seconds a send or fetch waits for another run's lock (LMB_LOCK_WAIT, default 10).

@@ -40,12 +40,15 @@ public struct RunSummary: Sendable {
     public var exitStatus: ExitStatus
     public var succeeded: Int
     public var failures: [Failure]
+    /// Every account and organisation that did not finish well (a run over many clients).
+    public var failedClients: [ClientOutcome] = []
 
-    public init(command: String, exitStatus: ExitStatus, succeeded: Int, failures: [Failure]) {
+    public init(command: String, exitStatus: ExitStatus, succeeded: Int, failures: [Failure], failedClients: [ClientOutcome] = []) {
         self.command = command
         self.exitStatus = exitStatus
         self.succeeded = succeeded
         self.failures = failures
+        self.failedClients = failedClients
     }
 
     /// One line a person reads in a chat.
@@ -54,7 +57,10 @@ public struct RunSummary: Sendable {
         let first = failures[0]
         let what = first.settlementID.map { "settlement \($0): " } ?? ""
         let more = failures.count > 1 ? " (and \(failures.count - 1) more)" : ""
-        return "lmb \(command) on \(host) failed, exit \(exitStatus.rawValue): \(what)\(first.classification) — \(first.message)\(more). \(first.firstStep ?? "")"
+        let clients = failedClients.count > 1
+            ? " Clients that failed (\(failedClients.count)): " + failedClients.map { "\($0.name) (\($0.classification))" }.joined(separator: ", ") + "."
+            : ""
+        return "lmb \(command) on \(host) failed, exit \(exitStatus.rawValue): \(what)\(first.classification) — \(first.message)\(more). \(first.firstStep ?? "")\(clients)"
             .trimmingCharacters(in: .whitespaces)
     }
 
@@ -67,6 +73,11 @@ public struct RunSummary: Sendable {
                 .object([("settlement", .optional(f.settlementID)), ("classification", .string(f.classification)),
                          ("message", .string(f.message)), ("runbookFirstStep", .optional(f.firstStep)),
                          ("correlationId", .optional(f.correlationID))])
+            })),
+            ("failedClients", .array(failedClients.map { c in
+                .object([("kind", .string(c.kind.rawValue)), ("name", .string(c.name)), ("tenantId", .optional(c.tenantID)),
+                         ("classification", .string(c.classification)), ("exitCode", .int(c.exitStatus.rawValue)),
+                         ("runbookFirstStep", .optional(c.runbook.first))])
             })),
         ])
     }

@@ -1,21 +1,23 @@
 import Foundation
 import GRDB
 
-/// Token renewal under the store's exclusive lock: two lmb processes never both rotate one refresh token.
+/// Token renewal under the credential's lock: two lmb processes never both rotate one refresh token.
 extension Store {
-    /// Re-reads the credential inside an exclusive transaction, lets `decide` keep or renew its tokens, and commits
-    /// a renewal (with `event` in the history) before returning the access token to use.
+    /// Reads a credential's tokens and saves a renewal under the credential's own lock (a file in the home's
+    /// `locks/`, so two tasks or two processes never both rotate one refresh token), with SQLite's single writer held
+    /// only for the short read and the short write, never across the call to the token endpoint: the run's other
+    /// organisations keep writing meanwhile.
     public func withCredentialLocked(_ credentialID: Int64, event: String, _ decide: (StoredCredential) throws -> TokenDecision) throws -> String {
-        try dbQueue.writeWithoutTransaction { db in
-            var result = ""
-            try db.inTransaction(.exclusive) {
-                guard let row = try Row.fetchOne(db, sql: "SELECT * FROM credential WHERE id = ?", arguments: [credentialID]) else {
-                    throw StoreError.missing("credential \(credentialID)")
-                }
-                switch try decide(Store.credential(row)) {
-                case .use(let token):
-                    result = token
-                case .renewed(let tokens, let at, let reason):
+        let home = LMBHome(url: URL(fileURLWithPath: path).deletingLastPathComponent())
+        return try FileLock.withLock(home: home, name: "credential-\(credentialID)") {
+            guard let row = try dbQueue.read({ db in try Row.fetchOne(db, sql: "SELECT * FROM credential WHERE id = ?", arguments: [credentialID]) }) else {
+                throw StoreError.missing("credential \(credentialID)")
+            }
+            switch try decide(Store.credential(row)) {
+            case .use(let token):
+                return token
+            case .renewed(let tokens, let at, let reason):
+                try dbQueue.write { db in
                     try db.execute(sql: """
                         UPDATE credential SET access_token = ?, access_expires_at = ?, refresh_token = COALESCE(?, refresh_token),
                             refresh_issued_at = CASE WHEN ? IS NULL THEN refresh_issued_at ELSE ? END, updated_at = ? WHERE id = ?
@@ -23,11 +25,9 @@ extension Store {
                                          tokens.refreshToken, at.timeIntervalSince1970, self.now(), credentialID])
                     try self.recordEvent(db, kind: .tokenRefresh, settlementID: nil, message: event,
                                          detail: .object([("credential", .int(credentialID)), ("reason", .string(reason))]))
-                    result = tokens.accessToken
                 }
-                return .commit
+                return tokens.accessToken
             }
-            return result
         }
     }
 

@@ -17,6 +17,8 @@ public struct LMBConfig: Codable, Sendable, Equatable {
     public var notify: NotifyConfig?
     /// The seller's VAT/GST position (`lmb tax init`); nil: every line NoTax, as for an unregistered seller.
     public var tax: TaxProfile?
+    /// How many selling accounts and organisations `fetch`, `send --all` and `sync` work on at once (default 8).
+    public var jobs: Int?
 
     public struct NotifyConfig: Codable, Sendable, Equatable {
         public var webhook: String?
@@ -28,8 +30,12 @@ public struct LMBConfig: Codable, Sendable, Equatable {
         case clientID = "client_id", xeroBaseURL = "xero_base_url", redirectPort = "redirect_port", scopes
         case connectTimeoutSeconds = "connect_timeout_seconds", timeoutSeconds = "timeout_seconds"
         case maxRetryAfterSeconds = "max_retry_after_seconds", amazon
-        case notify, tax
+        case notify, tax, jobs
     }
+
+    /// Clients worked on at once when no `--jobs` is given: config.json's "jobs", else 8.
+    public static let defaultJobs = 8
+    public var effectiveJobs: Int { max(1, jobs ?? Self.defaultJobs) }
 
     public init() {}
 

@@ -14,12 +14,16 @@ public actor XeroClient {
     public private(set) var lastCorrelationID: String?
     /// Told of each wait (seconds, reason) before it starts, so a command can say so.
     var onWait: (@Sendable (Double, String) -> Void)?
+    /// The app-wide limit shared with the run's other organisations' clients; nil: this client alone.
+    public let gate: XeroAppGate?
 
-    public init(connection: StoredConnection, tokens: OAuthTokenManager, endpoints: XeroEndpoints, exchange: Exchange) {
+    public init(connection: StoredConnection, tokens: OAuthTokenManager, endpoints: XeroEndpoints, exchange: Exchange,
+                gate: XeroAppGate? = nil) {
         self.connection = connection
         self.tokens = tokens
         self.endpoints = endpoints
         self.exchange = exchange
+        self.gate = gate
     }
 
     public func setOnWait(_ f: (@Sendable (Double, String) -> Void)?) {
@@ -61,8 +65,14 @@ public actor XeroClient {
             return try await exchange.perform(
                 service: .xero, operation: operation, tokens: tokens,
                 classify: { XeroErrorClassifier.classify($0) },
-                pace: { if paced { try await self.paceForMinuteLimit() } },
-                observe: { await self.note($0) },
+                pace: {
+                    if let gate = self.gate { try await gate.pace(onWait: await self.onWait) }
+                    if paced { try await self.paceForMinuteLimit() }
+                },
+                observe: { r in
+                    await self.note(r)
+                    await self.gate?.observe(r)
+                },
                 request: { token in Self.request(method: method, url: url, token: token, tenantID: tenantHeader ? tenantID : nil,
                                                  body: body, idempotencyKey: idempotencyKey) })
         } catch let failure as RemoteFailure where tenantHeader && [.staleConnection, .permissionDenied].contains(failure.classification) {

@@ -34,8 +34,8 @@ public struct XeroSession: Sendable {
         client(for: try store.connection(tenant: tenant))
     }
 
-    public func client(for connection: StoredConnection) -> XeroClient {
-        XeroClient(connection: connection, tokens: tokens(for: connection.credential), endpoints: endpoints, exchange: exchange)
+    public func client(for connection: StoredConnection, gate: XeroAppGate? = nil) -> XeroClient {
+        XeroClient(connection: connection, tokens: tokens(for: connection.credential), endpoints: endpoints, exchange: exchange, gate: gate)
     }
 }
 extension Store {

@@ -5,6 +5,16 @@ import LMBCore
 extension AmazonRegion: ExpressibleByArgument {}
 
 /// Which connected selling account a command works with.
+/// `--jobs N`: how many selling accounts and organisations a run works on at once.
+struct JobsOption: ParsableArguments {
+    @Option(help: ArgumentHelp("Selling accounts and organisations worked on at once (default: \"jobs\" in config.json, else \(LMBConfig.defaultJobs)). Each stays within its own limits; 1 works through them one after another.", valueName: "n"))
+    var jobs: Int?
+
+    func validate() throws {
+        if let jobs, !(1...64).contains(jobs) { throw ValidationError("--jobs must be between 1 and 64") }
+    }
+}
+
 struct AmazonAccountOption: ParsableArguments {
     @Option(help: ArgumentHelp("The Amazon selling account, by the label `lmb amazon connect` gave it (default: the only one).", valueName: "label"))
     var account: String?

@@ -16,6 +16,10 @@ extension LMB {
             client secret's age against its 180 days. Prints the fix for the first failing check. Exit code: that of \
             the worst finding (0 ok, 64 a --settlement id never imported, 65 a document Xero would refuse, 75 \
             temporary, 77 a person must act, 78 configuration).
+
+            --all checks every connected organisation, each with the selling accounts bound to it, --jobs at a time, \
+            and prints one verdict per client (with --json: {"clients": [{tenantId, name, accounts, verdict, exitCode, \
+            firstFailingCheck, runbook, checks}], "verdict", "exitCode"}); the exit code is the worst client's.
             """)
 
         @OptionGroup var global: GlobalOptions
@@ -31,12 +35,24 @@ extension LMB {
         @Option(help: ArgumentHelp("Write a support bundle (JSON, tokens and secrets removed) to this file.", valueName: "file"))
         var bundle: String?
 
+        @Flag(help: "Check every organisation and its selling accounts, several at once; one verdict per client.")
+        var all = false
+
+        @OptionGroup var jobsOption: JobsOption
+
+        func validate() throws {
+            if all && (tenantOption.tenant != nil || settlement != nil || bundle != nil) {
+                throw ValidationError("--all checks every organisation: it does not go with --tenant, --settlement or --bundle")
+            }
+        }
+
         func run(_ ctx: RunContext) async throws {
             try await runReportingAsync {
                 let home = ctx.home
                 let store = Result { try ctx.store() }
                 let diagnoser = Diagnoser(home: home, store: store, environment: ctx.environment, clock: ctx.clock,
                                           transport: ctx.makeTransport((try? ctx.config()) ?? LMBConfig()), tenant: tenantOption.tenant, offline: offline)
+                if all { return await runAll(ctx, diagnoser) }
                 let report = await diagnoser.run()
                 if let bundle {
                     let json = try SupportBundle.make(store: try store.get(), home: home, environment: ctx.environment, report: report, settlementID: settlement)
@@ -58,6 +74,40 @@ extension LMB {
                 }
                 return report.exitStatus
             }
+        }
+
+        /// `--all`: every client, one verdict each.
+        func runAll(_ ctx: RunContext, _ diagnoser: Diagnoser) async -> ExitStatus {
+            let clients = await diagnoser.runAll(jobs: ctx.jobs(jobsOption.jobs))
+            let status = ExitStatus.worst(clients.map(\.report.exitStatus))
+            let failing = clients.filter { $0.report.verdict != "ok" }.count
+            if global.json {
+                Terminal.out(JSON.object([
+                    ("clients", .array(clients.map { c in
+                        .object([("tenantId", .optional(c.tenantID)), ("name", .string(c.name)), ("accounts", .array(c.accounts.map(JSON.string))),
+                                 ("verdict", .string(c.report.verdict)), ("exitCode", .int(c.report.exitStatus.rawValue)),
+                                 ("firstFailingCheck", .optional(c.report.firstFailure?.id)),
+                                 ("runbook", .array(c.report.runbook.map(JSON.string))),
+                                 ("checks", .array(c.report.checks.map(SupportBundle.checkJSON)))])
+                    })),
+                    ("verdict", .string(failing == 0 ? "ok" : "\(failing) of \(clients.count) clients need attention")),
+                    ("exitCode", .int(status.rawValue)),
+                ]).rendered())
+                return status
+            }
+            var rows: [[String]] = [["ORGANISATION", "ACCOUNTS", "VERDICT", "FIRST FAILING CHECK", "WHAT TO DO"]]
+            for c in clients {
+                let first = c.report.firstFailure
+                rows.append([c.name, c.accounts.isEmpty ? "-" : c.accounts.joined(separator: ", "), c.report.verdict,
+                             first?.id ?? "-", c.report.runbook.first ?? "-"])
+            }
+            if !(global.quiet && failing == 0) {
+                Terminal.out(Terminal.table(rows))
+                Terminal.out("")
+                Terminal.out(failing == 0 ? "Verdict: ok — all \(clients.count) client\(clients.count == 1 ? "" : "s") can fetch and send."
+                             : "Verdict: \(failing) of \(clients.count) client\(clients.count == 1 ? "" : "s") need attention (`lmb diagnose --tenant ID` shows one in full).")
+            }
+            return status
         }
 
         func printReport(_ report: DiagnosisReport) {

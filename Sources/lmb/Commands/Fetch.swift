@@ -41,6 +41,7 @@ extension LMB {
 
         @OptionGroup var global: GlobalOptions
         @OptionGroup var accountOption: AmazonAccountOption
+        @OptionGroup var jobsOption: JobsOption
 
         @Flag(help: "List the reports that would be downloaded; download nothing.")
         var dryRun = false
@@ -49,7 +50,7 @@ extension LMB {
             try await runReportingAsync {
                 let shown = FetchOutput(ctx: ctx, dryRun: dryRun)
                 let flow = FetchFlow(ctx: ctx, mapping: try ctx.mapping(), account: accountOption.account, dryRun: dryRun,
-                                     onResult: shown.lineHandler)
+                                     jobs: jobsOption.jobs, onResult: shown.lineHandler)
                 let report = try await flow.perform()
                 if ctx.json { Terminal.out(shown.json(report).rendered()) } else { shown.printSummary(report) }
                 await ctx.notify(FetchFlow.summary(report, command: "fetch"))
@@ -117,6 +118,7 @@ struct FetchOutput {
                     ("mayHaveMissedReports", .bool(s.mayHaveMissedReports)),
                 ])
             })),
+            ("clients", .array(ClientOutcome.accounts(report).map(\.json))),
             ("dryRun", .bool(dryRun)),
         ])
     }

@@ -41,6 +41,7 @@ extension LMB {
         var withoutVatReport = false
 
         @OptionGroup var tenantOption: TenantOption
+        @OptionGroup var jobsOption: JobsOption
         var tenant: String? { tenantOption.tenant }
 
         @Argument(help: ArgumentHelp("Settlement ids.", valueName: "settlement-id"))
@@ -59,6 +60,7 @@ extension LMB {
                 if dryRun { return try dryRunBodies(ctx, mapping: mapping) }
                 var run = SendFlow(ctx: ctx, mapping: mapping, all: all, ids: ids, status: status.rawValue.uppercased(), tenant: tenant)
                 run.withoutVATReport = withoutVatReport
+                run.jobs = jobsOption.jobs
                 let shown = SendOutput(ctx: ctx, mapping: mapping)
                 guard let results = try await run.perform() else {
                     if ctx.json { Terminal.out(JSON.object([("results", .array([]))]).rendered()) }
@@ -67,7 +69,7 @@ extension LMB {
                 }
                 if ctx.json { Terminal.out(shown.json(results).rendered()) } else { shown.printText(results) }
                 let status = ExitStatus.worst(results.map(\.exitStatus))
-                await ctx.notify(SendFlow.summary(results, status: status, mapping: mapping))
+                await ctx.notify(SendFlow.summary(results, status: status, mapping: mapping, names: shown.names))
                 return status
             }
         }
@@ -101,8 +103,13 @@ struct SendOutput {
     let ctx: RunContext
     let mapping: Mapping
 
+    /// Organisation names by tenant id.
+    var names: [String: String] {
+        Dictionary(((try? ctx.store().connections()) ?? []).map { ($0.tenantID, $0.tenantName) }) { a, _ in a }
+    }
+
     func json(_ results: [SendResult]) -> JSON {
-        let names = Dictionary(((try? ctx.store().connections()) ?? []).map { ($0.tenantID, $0.tenantName) }) { a, _ in a }
+        let names = self.names
         return JSON.object([("results", .array(results.map { r in
             .object([
                 ("settlement", .string(r.settlementID)), ("outcome", .string(r.outcome.rawValue)),
@@ -112,7 +119,7 @@ struct SendOutput {
                 ("correlationId", .optional(r.failure?.requestID)), ("httpStatus", r.failure?.status.map { .int($0) } ?? .null),
                 ("runbook", .array(r.failure.map { Runbook.steps(for: $0, settlementID: r.settlementID, mapping: mapping) }?.map(JSON.string) ?? [])),
             ])
-        }))])
+        })), ("clients", .array(ClientOutcome.organisations(results, names: names, mapping: mapping).map(\.json)))])
     }
 
     func printText(_ results: [SendResult]) {

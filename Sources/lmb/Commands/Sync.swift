@@ -10,9 +10,15 @@ extension LMB {
             `lmb fetch` (every connected selling account, or --account), then `lmb send --all`: each settlement goes to \
             the Xero organisation its Amazon account is bound to; one imported by hand goes to --tenant, else the \
             default organisation. The send runs even when the fetch failed, so that what is ready still goes. Exactly \
-            once, however many runs overlap: fetches and sends each take the home's lock in turn.
+            once, however many runs overlap: a fetch from one account, and a send to one organisation, take that \
+            account's or organisation's lock in turn.
 
-            --json prints {"fetch": <lmb fetch --json>, "send": <lmb send --json>}.
+            Selling accounts and organisations are worked on --jobs at a time (default 8): each account in its own \
+            Amazon rate buckets, each organisation within Xero's limits for it, one client's trouble (a stale \
+            connection, a revoked token, a day limit) that client's alone — the others finish.
+
+            --json prints {"fetch": <lmb fetch --json>, "send": <lmb send --json>, "clients": [one entry per account \
+            and organisation: kind, name, tenantId, outcome, exitCode, classification, message, runbook]}.
 
             Exit codes: the worst of the fetch's and the send's — 0 all done; 65 a report or settlement that does not \
             add up, needs mapping, or was refused by Xero; 75 temporary (rate limit, unavailable, network, offline, \
@@ -24,6 +30,7 @@ extension LMB {
         @OptionGroup var global: GlobalOptions
         @OptionGroup var accountOption: AmazonAccountOption
         @OptionGroup var tenantOption: TenantOption
+        @OptionGroup var jobsOption: JobsOption
 
         @Option(help: "The status documents are created with: draft (the default) or authorised.")
         var status: DocumentStatus = .draft
@@ -34,7 +41,8 @@ extension LMB {
                 let fetchShown = FetchOutput(ctx: ctx)
                 let sendShown = SendOutput(ctx: ctx, mapping: mapping)
                 let outcome = await SyncFlow(ctx: ctx, mapping: mapping, account: accountOption.account, tenant: tenantOption.tenant,
-                                             status: status.rawValue.uppercased(), onFetchResult: fetchShown.lineHandler).perform()
+                                             status: status.rawValue.uppercased(), jobs: jobsOption.jobs,
+                                             onFetchResult: fetchShown.lineHandler).perform()
                 var fetchJSON: JSON
                 let fetchStatus: ExitStatus
                 switch outcome.fetch {
@@ -61,9 +69,13 @@ extension LMB {
                     sendStatus = try report(error)
                     sendJSON = .object([("results", .array([])), ("error", .string(Self.describe(error))), ("exitCode", .int(sendStatus.rawValue))])
                 }
-                if ctx.json { Terminal.out(JSON.object([("fetch", fetchJSON), ("send", sendJSON)]).rendered()) }
+                let names = sendShown.names
+                if ctx.json {
+                    let clients = outcome.clients(names: names, mapping: mapping).map(\.json)
+                    Terminal.out(JSON.object([("fetch", fetchJSON), ("send", sendJSON), ("clients", .array(clients))]).rendered())
+                }
                 let status = ExitStatus.worst([fetchStatus, sendStatus])
-                await ctx.notify(outcome.summary(exitStatus: status, mapping: mapping))
+                await ctx.notify(outcome.summary(exitStatus: status, mapping: mapping, names: names))
                 return status
             }
         }

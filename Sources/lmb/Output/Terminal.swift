@@ -67,3 +67,72 @@ final class ProgressBar: ProgressDisplay, @unchecked Sendable {
         lastPercent = -1
     }
 }
+
+/// A run over several clients on a terminal: one line per running client under a header, redrawn in place as clients
+/// start, say what they do and finish; a finished client's line is printed once above the board and leaves it.
+final class TerminalClientBoard: ClientBoard, @unchecked Sendable {
+    // @unchecked: `running`, `drawn` and `done` are read and written only under `lock`.
+    private let label: String
+    private let lock = NSLock()
+    private var running: [(name: String, text: String)] = []
+    private var drawn = 0
+    private var done = 0
+
+    init(label: String) { self.label = label }
+
+    func started(_ client: String) {
+        lock.withLock {
+            running.append((client, "…"))
+            redraw()
+        }
+    }
+
+    func update(_ client: String, _ text: String) {
+        lock.withLock {
+            if let i = running.firstIndex(where: { $0.name == client }) { running[i].text = text }
+            redraw()
+        }
+    }
+
+    func finished(_ client: String, _ line: String) {
+        lock.withLock {
+            running.removeAll { $0.name == client }
+            done += 1
+            wipe()
+            FileHandle.standardError.write(Data("\(client): \(line)\n".utf8))
+            redraw()
+        }
+    }
+
+    func finish() {
+        lock.withLock { wipe() }
+    }
+
+    /// Removes the board's lines (under `lock`).
+    private func wipe() {
+        guard drawn > 0 else { return }
+        var s = ""
+        for _ in 0..<drawn { s += "\u{1B}[1A\r\u{1B}[K" }
+        FileHandle.standardError.write(Data(s.utf8))
+        drawn = 0
+    }
+
+    /// Draws a header and a line per running client (under `lock`).
+    private func redraw() {
+        wipe()
+        guard !running.isEmpty else { return }
+        var lines = ["\(label): \(running.count) running, \(done) done"]
+        lines += running.map { "  \($0.name): \($0.text)" }
+        FileHandle.standardError.write(Data((lines.joined(separator: "\n") + "\n").utf8))
+        drawn = lines.count
+    }
+}
+
+/// A run over several clients on a pipe (cron's mail, a log): one line per finished client, nothing redrawn.
+struct PipeClientBoard: ClientBoard {
+    let label: String
+    func started(_ client: String) {}
+    func update(_ client: String, _ text: String) {}
+    func finished(_ client: String, _ line: String) { Terminal.err("lmb: \(label) \(client): \(line)") }
+    func finish() {}
+}
