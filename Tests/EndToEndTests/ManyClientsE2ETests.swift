@@ -141,6 +141,9 @@ extension EndToEnd {
             let broken = firm.clients[7], revoked = firm.clients[23]
             _ = try await firm.post("scenario", ["scenario": "app-disconnected", "tenant": broken.tenantID])
             _ = try await firm.post("scenario", ["scenario": "amazon-refresh-revoked", "refresh_token": revoked.refreshToken])
+            let config = #"{"notify": {"webhook": "\#(firm.s.sandbox.baseURL)/_sandbox/notifications"}}"#
+            try Data(config.utf8).write(to: URL(fileURLWithPath: firm.s.home + "/config.json"))
+            chmod(firm.s.home + "/config.json", 0o600)
             let r = try await firm.lmb(["sync", "--json"])
             #expect(r.status == 77, "\(r.stderr)")
             let json = try #require(try E2E.json(r.stdout) as? [String: Any])
@@ -161,6 +164,12 @@ extension EndToEnd {
                 #expect(counts[c.tenantID] == 1, "\(c.name)")
             }
             #expect(counts[revoked.tenantID] == 0)
+            // The webhook hears of both failed clients, in one message.
+            let notes = try #require(try await firm.s.state()["notifications"] as? [[String: Any]])
+            #expect(notes.count == 1)
+            let named = (notes.first?["failedClients"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
+            #expect(Set(named) == [broken.name, revoked.label], "\(notes)")
+            #expect((notes.first?["text"] as? String ?? "").contains(broken.name))
             // No secret in what a script reads.
             for secret in [FirmHome.xeroSecret, revoked.refreshToken, AmazonE2E.clientSecret] {
                 #expect(!r.stdout.contains(secret) && !r.stderr.contains(secret))

@@ -146,7 +146,7 @@ struct AmazonClassifierTests {
         case .ok: expected = .ok
         case .staleConnection, .permissionDenied, .tokenExpired, .insufficientScope: expected = .mustAct
         case .config, .notConnected: expected = .config
-        case .rateLimited, .unavailable, .network, .organisationOffline: expected = .temporary
+        case .rateLimited, .unavailable, .network, .organisationOffline, .busy: expected = .temporary
         case .requestRejected, .notFound, .documentUnreadable, .unexpectedAnswer, .validationFailed, .tooLarge: expected = .dataError
         }
         #expect(c.exitStatus == expected)

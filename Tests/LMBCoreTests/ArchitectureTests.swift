@@ -131,7 +131,7 @@ struct StatusClassificationTests {
         #expect(ExitStatus.worst([]) == .ok)
         #expect(Set(Classification.allCases.map(\.exitStatus)).isSubset(of: Set(ExitStatus.allCases)))
         #expect(Classification.allCases.filter { $0.exitStatus == .temporary }.map(\.rawValue).sorted()
-                == ["network", "organisation_offline", "rate_limited", "unavailable"])
+                == ["busy", "network", "organisation_offline", "rate_limited", "unavailable"])
     }
 
     @Test("Xero's /Date()/ values become the UTC day")

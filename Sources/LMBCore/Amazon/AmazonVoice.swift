@@ -7,6 +7,7 @@ public enum AmazonVoice: ProviderVoice {
     public static func plainWords(_ classification: Classification) -> String {
         switch classification {
         case .ok: return "ok"
+        case .busy: return Runbook.busyWords
         case .staleConnection: return "Amazon no longer accepts lmb's authorisation (refresh token) for this selling account"
         case .config: return "Amazon does not accept lmb's app credentials or settings"
         case .permissionDenied: return "the Amazon app or user lacks the Finance and Accounting role that settlement reports need"
@@ -39,6 +40,8 @@ public enum AmazonVoice: ProviderVoice {
 
     static func steps(for failure: RemoteFailure) -> [String] {
         switch failure.classification {
+        case .busy:
+            return Runbook.busySteps(failure)
         case .ok:
             return []
         case .staleConnection:

@@ -5,6 +5,7 @@ public enum EbayVoice: ProviderVoice {
     public static func plainWords(_ classification: Classification) -> String {
         switch classification {
         case .ok: return "ok"
+        case .busy: return Runbook.busyWords
         case .staleConnection: return "eBay no longer accepts lmb's authorisation (refresh token) for this account: it expired (18 months) or was revoked"
         case .tokenExpired: return "eBay refused the access token as expired even after lmb renewed it"
         case .permissionDenied: return "eBay refused the request's digital signature (EU/UK sellers' Finances calls must be signed)"
@@ -36,6 +37,8 @@ public enum EbayVoice: ProviderVoice {
 
     static func steps(for failure: RemoteFailure) -> [String] {
         switch failure.classification {
+        case .busy:
+            return Runbook.busySteps(failure)
         case .ok: return []
         case .staleConnection, .tokenExpired:
             return ["eBay refused the refresh token (invalid_grant): it lasts 18 months from consent, and the seller can revoke it.", connect, again]

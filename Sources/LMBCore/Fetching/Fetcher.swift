@@ -69,7 +69,7 @@ public struct Fetcher: Sendable {
                 result = .failed(channel.label, nil, f)
             case let e as LMBError:
                 result = FetchResult(account: channel.label, reportID: nil, documentID: nil, settlementID: nil, outcome: .failed,
-                                     classification: e.exitStatus == .temporary ? "locked" : "io_error", message: e.description,
+                                     classification: e.exitStatus == .temporary ? Classification.busy.rawValue : "io_error", message: e.description,
                                      exitStatus: e.exitStatus, runbook: [e.exitStatus == .temporary
                                         ? "Another lmb run is fetching from \(channel.label): nothing was fetched from it now; the next run fetches it (cron: exit 75 means retry later)."
                                         : "Fix what the message names (disk space, permissions of the lmb home), then run `lmb fetch` again."])
@@ -130,6 +130,7 @@ public struct Fetcher: Sendable {
         var complete = true
         for (done, payout) in listing.new.enumerated() {
             progress(done, listing.new.count)
+            board?.update(channel.label, "\(done) of \(listing.new.count) downloaded")
             defer { progress(done + 1, listing.new.count) }
             var step = try await fetch(payout, channel: channel, session: session)
             step.result.provider = channel.provider

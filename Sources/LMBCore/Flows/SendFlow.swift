@@ -76,7 +76,7 @@ public struct SendFlow: Sendable {
             let failure: RemoteFailure
             switch error {
             case let f as RemoteFailure: failure = f
-            case let e as LMBError where e.exitStatus == .temporary: failure = RemoteFailure.xero(.unavailable, e.description)
+            case let e as LMBError where e.exitStatus == .temporary: failure = RemoteFailure.xero(.busy, e.description)
             default: failure = RemoteFailure.xero(.config, "\(error)")
             }
             return route.settlementIDs.map {

@@ -59,13 +59,16 @@ public enum Classification: String, Sendable, CaseIterable, Codable {
     case unexpectedAnswer = "unexpected_answer"
     case notConnected = "not_connected"
     case config
+    /// Another lmb run is fetching from this account or sending to this organisation right now (its lock is held):
+    /// nothing was done here, and the next run does it.
+    case busy
 
     /// Through the one exit-code policy: only what can succeed later without anyone acting is temporary (75).
     public var exitStatus: ExitStatus {
         switch self {
         case .ok: return .ok
         case .permissionDenied, .staleConnection, .tokenExpired, .insufficientScope: return .mustAct
-        case .rateLimited, .organisationOffline, .unavailable, .network: return .temporary
+        case .rateLimited, .organisationOffline, .unavailable, .network, .busy: return .temporary
         case .validationFailed, .notFound, .tooLarge, .requestRejected, .documentUnreadable, .unexpectedAnswer: return .dataError
         case .notConnected, .config: return .config
         }

@@ -36,6 +36,13 @@ public struct Runbook: Sendable, Equatable {
         of(failure, Context(settlementID: settlementID, mapping: mapping)).steps
     }
 
+    /// Every provider's words for `busy`: the lock is lmb's own, not the service's.
+    public static let busyWords = "another lmb run is working on this account or organisation"
+    public static func busySteps(_ failure: RemoteFailure) -> [String] {
+        ["Another lmb run holds the lock (\(failure.message.components(separatedBy: ";").first ?? failure.message)): nothing was done here, so nothing is half-done.",
+         "Let that run finish; the next `lmb sync` (or cron's next run: exit 75 means retry later) does what this one could not."]
+    }
+
     public static let stillFailing = "When it still fails: run `lmb diagnose --bundle FILE` and send that file to support (it holds the settlement id, the exact error and the events that led to it)."
 }
 

@@ -7,6 +7,7 @@ public enum ShopifyVoice: ProviderVoice {
     public static func plainWords(_ classification: Classification) -> String {
         switch classification {
         case .ok: return "ok"
+        case .busy: return Runbook.busyWords
         case .staleConnection: return "Shopify no longer accepts lmb's access token for this shop (the token was revoked or the app uninstalled)"
         case .tokenExpired: return "Shopify refused the access token as expired even after lmb renewed it"
         case .permissionDenied: return "the shop cannot be read: Shopify has frozen or locked it"
@@ -40,6 +41,8 @@ public enum ShopifyVoice: ProviderVoice {
 
     static func steps(for failure: RemoteFailure) -> [String] {
         switch failure.classification {
+        case .busy:
+            return Runbook.busySteps(failure)
         case .ok:
             return []
         case .staleConnection, .tokenExpired:

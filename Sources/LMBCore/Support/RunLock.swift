@@ -23,7 +23,7 @@ public final class RunLock {
             guard clock.uptime < deadline else {
                 close(fd)
                 let what = purpose == .send ? "to the organisation \(scope)" : "from \(scope)"
-                throw LMBError.temporary("another lmb \(purpose.rawValue) \(what) is running for \(home.url.path); \(purpose.nothingDone) \(what). Try again when it has finished (cron: exit 75 means retry later)")
+                throw LMBError.temporary("another lmb \(purpose.rawValue) is running for \(home.url.path) (\(what)); \(purpose.nothingDone) \(what). Try again when it has finished (cron: exit 75 means retry later)")
             }
             usleep(50_000)
         }

@@ -5,6 +5,7 @@ public enum XeroVoice: ProviderVoice {
     public static func plainWords(_ classification: Classification) -> String {
         switch classification {
         case .ok: return "ok"
+        case .busy: return Runbook.busyWords
         case .permissionDenied: return "the connected Xero user is not permitted to do this"
         case .staleConnection: return "the connection to Xero is stale and must be made again"
         case .tokenExpired: return "the access token expired and could not be renewed"
@@ -46,6 +47,8 @@ public enum XeroVoice: ProviderVoice {
         if let steps = RollbackFlow.steps(for: failure, settlementID: settlementID) { return steps }
         let again = "Run `lmb send \(settlementID ?? "<settlement-id>")` again."
         switch failure.classification {
+        case .busy:
+            return Runbook.busySteps(failure)
         case .ok:
             return []
         case .permissionDenied, .staleConnection, .tokenExpired:

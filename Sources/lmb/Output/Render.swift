@@ -69,7 +69,9 @@ enum Render {
     /// send ("failed ID: …"); `subject` otherwise ("lmb: error: Amazon account EU, report 123: …").
     static func failure(_ f: RemoteFailure, settlementID: String? = nil, subject: String?, mapping: Mapping? = nil) -> String {
         var head = settlementID.map { "failed \($0): " } ?? "lmb: error: \(subject.map { $0 + ": " } ?? "")"
-        head += "\(f.plainWords) [\(f.classification.rawValue)] — \(f.provider.rawValue) said: \"\(f.message)\""
+        // A lock another lmb run holds is lmb's own word, not the service's.
+        head += f.classification == .busy ? "\(f.plainWords) [busy]: \(f.message)"
+            : "\(f.plainWords) [\(f.classification.rawValue)] — \(f.provider.rawValue) said: \"\(f.message)\""
         var meta: [String] = []
         if let status = f.status { meta.append("HTTP \(status)") }
         if f.provider != .xero, let code = f.code { meta.append(code) }
