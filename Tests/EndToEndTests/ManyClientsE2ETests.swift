@@ -191,5 +191,42 @@ extension EndToEnd {
             let bad = verdicts.filter { $0["verdict"] as? String != "ok" }.compactMap { $0["tenantId"] as? String }
             #expect(Set(bad) == [broken.tenantID, revoked.tenantID], "\(verdicts.filter { $0["verdict"] as? String != "ok" })")
         }
+
+        @Test("four overlapping lmb sync --jobs 8 runs over 10 clients: each settlement fetched once and sent once, to its own organisation")
+        func overlapping() async throws {
+            let firm = try await FirmHome.make(10)
+            let runs = try await withThrowingTaskGroup(of: LMBRun.self) { group in
+                for _ in 0..<4 {
+                    group.addTask { try await firm.s.lmb(["sync", "--jobs", "8"], firm.xeroEnv.merging(["LMB_LOCK_WAIT": "120", "LMB_BATCH_SIZE": "1"]) { $1 }) }
+                }
+                var out: [LMBRun] = []
+                for try await r in group { out.append(r) }
+                return out
+            }
+            for r in runs { #expect(r.status == 0 || r.status == 75, "\(r.status): \(r.stderr)") }
+            let counts = try await firm.invoiceCounts()
+            for c in firm.clients { #expect(counts[c.tenantID] == 2, "\(c.name): \(counts[c.tenantID] ?? -1)") }
+            #expect(try await E2E.count("SELECT COUNT(*) FROM posting WHERE state = 'sent'", home: firm.s.home) == 20)
+            #expect(try await E2E.count("SELECT COUNT(*) FROM amazon_report", home: firm.s.home) == 20)
+        }
+
+        @Test("kill -9 during a sync of 10 clients, then sync again: every settlement once, each in its own organisation")
+        func killNine() async throws {
+            let firm = try await FirmHome.make(10)
+            _ = try await firm.post("config", ["latency_ms": 150])
+            var landed = 0
+            for target in [3, 9] {
+                let p = try LMBProcess(["sync", "--jobs", "8", "--quiet"], home: firm.s.home,
+                                       environment: firm.s.amazonEnv.merging(firm.xeroEnv) { $1 }.merging(["LMB_BATCH_SIZE": "1"]) { $1 })
+                if try await E2E.sigkill(p, when: "\(target) invoices in Xero", { try await firm.invoiceCounts().values.reduce(0, +) >= target }) { landed += 1 }
+            }
+            #expect(landed > 0, "no kill landed while lmb was syncing")
+            _ = try await firm.post("config", ["latency_ms": 0])
+            let final = try await firm.lmb(["sync"])
+            #expect(final.status == 0, "\(final.stderr)")
+            let counts = try await firm.invoiceCounts()
+            for c in firm.clients { #expect(counts[c.tenantID] == 2, "\(c.name): \(counts[c.tenantID] ?? -1)") }
+            #expect(try await E2E.count("SELECT COUNT(*) FROM posting WHERE state = 'sent'", home: firm.s.home) == 20)
+        }
     }
 }
