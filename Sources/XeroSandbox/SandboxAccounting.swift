@@ -18,8 +18,11 @@ extension SandboxEngine {
                                      headers: [("WWW-Authenticate", "insufficient_scope")]))
         }
         let grant = identity.grants[token.grant]
-        let tenant = r.header("xero-tenant-id") ?? (grant?.customConnection == true ? tenantID : nil)
-        guard let tenant, identity.connections.contains(where: { $0.tenantID == tenant }), scenario != .organisationInactive else {
+        let tenant = r.header("xero-tenant-id") ?? (grant?.customConnection == true ? grant?.tenants.first : nil)
+        // The organisation must be the one the engine holds (an unknown tenant id is not), granted to this token's
+        // grant, and still connected.
+        guard let tenant, tenant == tenantID, grant?.tenants.contains(tenant) == true,
+              identity.connections.contains(where: { $0.tenantID == tenant }), scenario != .organisationInactive else {
             return .respond(.problem(403, title: "Forbidden", detail: "AuthenticationUnsuccessful"))
         }
         if scenario == .organisationOffline {
@@ -59,6 +62,7 @@ extension SandboxEngine {
         let seconds = Int(now.timeIntervalSince1970)
         if seconds / 60 != minuteWindow { minuteWindow = seconds / 60; minuteCount = 0 }
         if seconds / 86400 != dayWindow { dayWindow = seconds / 86400; dayCount = 0 }
+        if seconds / 60 != appMinuteWindow { appMinuteWindow = seconds / 60; appMinuteCount = 0 }
         func limited(_ problem: String, _ retryAfter: Int) -> SandboxResponse {
             var r = SandboxResponse.text(429, "Rate limit exceeded", headers: [("Retry-After", String(retryAfter)), ("X-Rate-Limit-Problem", problem)])
             r.headers += limitHeaders()
@@ -76,15 +80,19 @@ extension SandboxEngine {
         if inFlight > options.concurrentLimit { return limited("concurrent", 1) }
         if minuteCount >= options.minuteLimit { return limited("minute", 60 - seconds % 60) }
         if dayCount >= options.dayLimit { return limited("day", 86400 - seconds % 86400) }
+        // Xero's limit for the app across every organisation.
+        if appMinuteCount >= options.appMinuteLimit { return limited("appminute", 60 - seconds % 60) }
         minuteCount += 1
         dayCount += 1
+        appMinuteCount += 1
+        organisationLimits.peakCallsPerMinute = max(organisationLimits.peakCallsPerMinute, minuteCount)
         return nil
     }
 
     func limitHeaders() -> [(String, String)] {
         let day = scenario == .rateLimitDay ? 0 : max(0, options.dayLimit - dayCount)
         return [("X-DayLimit-Remaining", String(day)), ("X-MinLimit-Remaining", String(max(0, options.minuteLimit - minuteCount))),
-                ("X-AppMinLimit-Remaining", String(max(0, options.appMinuteLimit - minuteCount)))]
+                ("X-AppMinLimit-Remaining", String(max(0, options.appMinuteLimit - appMinuteCount)))]
     }
 
     func envelope(_ key: String, _ items: [[String: Any]]) -> SandboxResponse {

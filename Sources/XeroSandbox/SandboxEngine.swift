@@ -35,8 +35,10 @@ public actor SandboxEngine {
     var scenarioSetAt = Date.distantPast
     var minuteLimitedUntil: Date?
 
-    // Organisation
-    let tenantID = "6f2a9c1e-3b7d-4e8a-9f10-5c2b7d4e8a91"
+    // Organisation: the one a request addresses is in these fields while it is handled (SandboxOrganisations.swift);
+    // between requests, the default one.
+    static let defaultTenantID = "6f2a9c1e-3b7d-4e8a-9f10-5c2b7d4e8a91"
+    var tenantID = SandboxEngine.defaultTenantID
     var organisationName = "Demo Seller Ltd"
     var organisationStatus = "ACTIVE"
     var organisationClass = "DEMO"
@@ -61,6 +63,21 @@ public actor SandboxEngine {
     var dayWindow = 0, dayCount = 0
     var inFlight = 0
     var idempotency: [String: (bodyHash: String, response: SandboxResponse)] = [:]
+    var organisationLimits = SandboxOrganisationLimits()
+    var ownScenario = SandboxOwnScenario()
+
+    // Several organisations: the others than the one in the fields above, by tenant id; all in creation order; the
+    // custom connections' client ids (client id → tenant id); what a PKCE consent grants (nil: the default one).
+    var otherOrganisations: [String: SandboxOrganisation] = [:]
+    var organisationOrder = [SandboxEngine.defaultTenantID]
+    var customClients: [String: String] = [:]
+    var consentTenants: [String]?
+    /// Xero's app-wide minute window, across every organisation.
+    var appMinuteWindow = 0, appMinuteCount = 0
+    /// `POST /_sandbox/config {"latency_ms": N}`: every Xero and Amazon answer waits N ms, outside the actor.
+    var latencyMs = 0
+    /// The seller (refresh token) whose SP-API call is being answered: set around one synchronous call.
+    var amazonSeller: String?
     var requests: [LoggedRequest] = []
     /// What lmb's failure notifications posted to /_sandbox/notifications.
     var notifications: [[String: Any]] = []
@@ -117,16 +134,39 @@ public actor SandboxEngine {
 
     // MARK: Dispatch
 
-    /// Handles one request. The caller must call `finished()` once the answer has gone out (or been dropped).
-    public func handle(_ request: SandboxRequest) -> SandboxAction {
+    /// What the server does with one request: the action, the organisation whose in-flight count it holds (release
+    /// it with `finished(tenant:)` once the answer has gone out or been dropped), and how long to wait first.
+    public struct Ticket: Sendable {
+        public var action: SandboxAction
+        public var tenant: String?
+        public var latencySeconds: Double
+    }
+
+    /// Handles one request (see `accept` for the in-flight count it may take).
+    public func handle(_ request: SandboxRequest) -> SandboxAction { accept(request).action }
+
+    /// Handles one request. An accounting call counts in flight for its organisation until `finished(tenant:)`.
+    public func accept(_ request: SandboxRequest) -> Ticket {
         if request.path.hasPrefix("/_sandbox/") {
             let response = control(request)
-            return .respond(response)
+            return Ticket(action: .respond(response), tenant: nil, latencySeconds: 0)
         }
-        if Self.isAmazonPath(request.path) { return .respond(answerAmazon(request)) }
-        if Self.isShopifyPath(request.path) { return .respond(answerShopify(request)) }
-        if Self.isEbayPath(request.path) { return .respond(answerEbay(request)) }
-        inFlight += 1
+        let latency = Double(latencyMs) / 1000
+        if Self.isAmazonPath(request.path) { return Ticket(action: .respond(answerAmazon(request)), tenant: nil, latencySeconds: latency) }
+        if Self.isShopifyPath(request.path) { return Ticket(action: .respond(answerShopify(request)), tenant: nil, latencySeconds: 0) }
+        if Self.isEbayPath(request.path) { return Ticket(action: .respond(answerEbay(request)), tenant: nil, latencySeconds: 0) }
+        return withOrganisation(addressedTenant(request)) {
+            // Xero's per-organisation concurrency counts the accounting calls of that organisation, not identity's.
+            let counted = request.path.hasPrefix("/api.xro/")
+            if counted {
+                inFlight += 1
+                organisationLimits.peakConcurrent = max(organisationLimits.peakConcurrent, inFlight)
+            }
+            return Ticket(action: handleXero(request), tenant: counted ? tenantID : nil, latencySeconds: latency)
+        }
+    }
+
+    func handleXero(_ request: SandboxRequest) -> SandboxAction {
         if scenario == .dropConnection {
             // Closed before anything was processed: unlike lose-response, nothing is committed.
             requests.append(LoggedRequest(method: request.method, path: request.path, status: 0, time: now))
@@ -148,11 +188,13 @@ public actor SandboxEngine {
         return action
     }
 
-    public func finished() { inFlight = max(0, inFlight - 1) }
+    /// Releases one in-flight call of the default organisation (`finished(tenant:)` releases any organisation's).
+    public func finished() { finished(tenant: Self.defaultTenantID) }
 
-    /// Xero's concurrent-call limit counts only Xero calls: not the control API, not Amazon's or Shopify's.
+    /// Xero's concurrent-call limit counts only an organisation's accounting calls: not the control API, not
+    /// identity's or the connections', not Amazon's, Shopify's or eBay's.
     public nonisolated static func countsInFlight(_ path: String) -> Bool {
-        !path.hasPrefix("/_sandbox/") && !isAmazonPath(path) && !isShopifyPath(path) && !isEbayPath(path)
+        path.hasPrefix("/api.xro/")
     }
 
     func route(_ r: SandboxRequest) -> SandboxAction {

@@ -155,8 +155,9 @@ extension SandboxEngine {
             }
             stored.used = true
             identity.authCodes[code] = stored
+            // The consent grants what `POST /_sandbox/config {"consent_tenants": […]}` chose, or the default organisation.
             let grant = SandboxGrant(authEventID: UUID().uuidString.lowercased(), clientID: client.id, userID: identity.connectingUserID,
-                                     scopes: stored.scopes, customConnection: false)
+                                     scopes: stored.scopes, customConnection: false, tenants: consentTenants ?? [Self.defaultTenantID])
             identity.grants[grant.authEventID] = grant
             connect(grant)
             return .json(200, issueTokens(grant: grant, withRefresh: stored.scopes.contains("offline_access"),
@@ -177,9 +178,11 @@ extension SandboxEngine {
             let requested = (form["scope"] ?? "").split(separator: " ").map(String.init)
             let scopes = requested.isEmpty ? ["accounting.transactions", "accounting.settings.read", "accounting.contacts"] : requested
             // A custom connection is one organisation, authorised once by a user: its tokens carry that user's id.
+            // A client id from `POST /_sandbox/organisations` is that organisation's; any other, the default one's.
             let existing = identity.grants.values.first { $0.customConnection && $0.clientID == client.id }
             let grant = existing ?? SandboxGrant(authEventID: UUID().uuidString.lowercased(), clientID: client.id,
-                                                 userID: identity.connectingUserID, scopes: scopes, customConnection: true)
+                                                 userID: identity.connectingUserID, scopes: scopes, customConnection: true,
+                                                 tenants: [customClients[client.id] ?? Self.defaultTenantID])
             var updated = grant
             updated.scopes = scopes
             identity.grants[grant.authEventID] = updated
@@ -192,15 +195,22 @@ extension SandboxEngine {
         }
     }
 
+    /// One connection per organisation the grant reaches (an organisation has one connection, whichever grant last made it).
     func connect(_ grant: SandboxGrant) {
-        if let i = identity.connections.firstIndex(where: { $0.tenantID == tenantID }) {
-            identity.connections[i].authEventID = grant.authEventID
-            identity.connections[i].updated = now
-        } else {
-            identity.connections.append(SandboxConnection(id: UUID().uuidString.lowercased(), tenantID: tenantID, tenantName: organisationName,
-                                                 authEventID: grant.authEventID, created: now, updated: now))
+        for tenant in grant.tenants {
+            if let i = identity.connections.firstIndex(where: { $0.tenantID == tenant }) {
+                identity.connections[i].authEventID = grant.authEventID
+                identity.connections[i].updated = now
+            } else {
+                let name = tenant == tenantID ? organisationName : (otherOrganisations[tenant]?.name ?? "")
+                identity.connections.append(SandboxConnection(id: UUID().uuidString.lowercased(), tenantID: tenant, tenantName: name,
+                                                     authEventID: grant.authEventID, created: now, updated: now))
+            }
         }
     }
+
+    /// The organisations a token's grant reaches.
+    func grantedTenants(_ token: SandboxAccessToken) -> [String] { identity.grants[token.grant]?.tenants ?? [] }
 
     func revoke(_ r: SandboxRequest) -> SandboxResponse {
         guard clientCredentials(r) != nil else { return oauthError("invalid_client") }
@@ -213,23 +223,25 @@ extension SandboxEngine {
 
 
     func listConnections(_ r: SandboxRequest) -> SandboxResponse {
+        let granted: [String]
         switch bearer(r) {
         case .failure(let failure): return failure.response
-        case .success: break
+        case .success(let token): granted = grantedTenants(token)
         }
-        return .json(200, identity.connections.map { c -> [String: Any] in
+        return .json(200, identity.connections.filter { granted.contains($0.tenantID) }.map { c -> [String: Any] in
             ["id": c.id, "authEventId": c.authEventID, "tenantId": c.tenantID, "tenantType": "ORGANISATION",
              "tenantName": c.tenantName, "createdDateUtc": Self.isoUTC(c.created), "updatedDateUtc": Self.isoUTC(c.updated)]
         })
     }
 
     func deleteConnection(_ r: SandboxRequest) -> SandboxResponse {
+        let granted: [String]
         switch bearer(r) {
         case .failure(let failure): return failure.response
-        case .success: break
+        case .success(let token): granted = grantedTenants(token)
         }
         let id = String(r.path.dropFirst("/connections/".count))
-        guard let i = identity.connections.firstIndex(where: { $0.id == id }) else {
+        guard let i = identity.connections.firstIndex(where: { $0.id == id && granted.contains($0.tenantID) }) else {
             return .text(404, "The resource you're looking for cannot be found")
         }
         identity.removedConnections.append(identity.connections.remove(at: i))

@@ -171,6 +171,8 @@ struct SandboxGrant {
     var userID: String
     var scopes: [String]
     var customConnection: Bool
+    /// The organisations (tenant ids) its tokens may be used with: a custom connection's one, or what the consent granted.
+    var tenants: [String]
 }
 
 struct SandboxRefreshToken {

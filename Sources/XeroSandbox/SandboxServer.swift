@@ -59,15 +59,21 @@ struct SandboxHandler: HTTPHandler {
         var headers: [String: String] = [:]
         for (name, value) in request.headers { headers[name.rawValue.lowercased()] = value }
         let body = try await request.bodyData
-        let action = await engine.handle(SandboxRequest(method: request.method.rawValue, path: request.path, query: query,
+        let ticket = await engine.accept(SandboxRequest(method: request.method.rawValue, path: request.path, query: query,
                                                         rawQuery: request.target.query(), headers: headers, body: body))
-        let counted = SandboxEngine.countsInFlight(request.path)
-        defer { if counted { Task { await engine.finished() } } }
-        switch action {
-        case .respond(let r):
-            return Self.http(r)
-        case .delayed(let seconds, let r):
-            try await Task.sleep(nanoseconds: UInt64(seconds * 1_000_000_000))
+        // The wait happens here, outside the engine actor, so concurrent requests overlap; the organisation's
+        // in-flight count holds until the answer is handed back to be written.
+        var wait = ticket.latencySeconds
+        if case .delayed(let seconds, _) = ticket.action { wait += seconds }
+        do {
+            if wait > 0 { try await Task.sleep(nanoseconds: UInt64(wait * 1_000_000_000)) }
+        } catch {
+            if let tenant = ticket.tenant { await engine.finished(tenant: tenant) }
+            throw error
+        }
+        if let tenant = ticket.tenant { await engine.finished(tenant: tenant) }
+        switch ticket.action {
+        case .respond(let r), .delayed(_, let r):
             return Self.http(r)
         case .drop:
             // An upgrade whose handler fails before writing anything: FlyingFox then closes the socket unanswered.

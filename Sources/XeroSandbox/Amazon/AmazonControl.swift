@@ -21,6 +21,7 @@ extension SandboxEngine {
 
     /// `POST /_sandbox/amazon/reports?compression=GZIP&charset=Cp1252` with a settlement file (UTF-8) as the body:
     /// a DONE settlement report created now, as Amazon generates one at the end of a settlement period.
+    /// `refresh_token=Atzr|…`: visible only to access tokens issued from that refresh token (one seller's).
     /// Optional: `createdTime`, `dataStartTime`, `dataEndTime` (ISO 8601), `marketplaceIds` (comma-separated), `reportType`.
     func addSettlementReport(_ r: SandboxRequest) -> SandboxResponse {
         func refuse(_ message: String) -> SandboxResponse { .json(400, ["error": message]) }
@@ -65,8 +66,11 @@ extension SandboxEngine {
         let report = AmazonReport(reportID: amazon.nextReportID(), reportType: q["reportType"] ?? "GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE_V2",
                                   createdTime: created, dataStartTime: start, dataEndTime: end, marketplaceIDs: marketplaces,
                                   reportDocumentID: document.reportDocumentID)
+        var posted = report
+        // `?refresh_token=Atzr|…`: that seller's report only (its access tokens alone list and read it).
+        if let seller = q["refresh_token"], !seller.isEmpty { posted.seller = seller }
         amazon.documents[document.reportDocumentID] = document
-        amazon.reports.append(report)
+        amazon.reports.append(posted)
         return .json(200, ["reportId": report.reportID, "reportDocumentId": document.reportDocumentID])
     }
 

@@ -16,6 +16,8 @@ extension SandboxEngine {
         }
         guard let document = amazon.documents[id] else { return Self.notFound("Report document \(id) was not found.") }
         if let report = amazon.reports.first(where: { $0.reportDocumentID == id }) {
+            // Another seller's report: its document is not there for this one.
+            guard visibleToSeller(report) else { return Self.notFound("Report document \(id) was not found.") }
             // A requested report's document exists only once the report is DONE.
             guard report.processingStatus(at: now) == "DONE" else { return Self.notFound("Report document \(id) was not found.") }
             // A restricted report's document needs a restricted data token, never a plain access token.

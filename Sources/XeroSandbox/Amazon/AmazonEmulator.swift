@@ -62,6 +62,11 @@ extension SandboxEngine {
 
     static let amazonRetention: TimeInterval = 90 * 86400
 
+    /// Whether the seller of the request being answered may see the report: every seller's, or its own.
+    func visibleToSeller(_ report: AmazonReport) -> Bool {
+        report.seller == nil || report.seller == amazonSeller
+    }
+
     // MARK: The SP-API gateway: operation, token, role, quota, user agent — in the order Amazon's gateway checks them
 
     func sellingPartnerAPI(_ r: SandboxRequest) -> SandboxResponse {
@@ -95,7 +100,10 @@ extension SandboxEngine {
         if let invalid = Self.invalidUserAgent(r.header("user-agent")) {
             response = Self.invalidInput(invalid)
         } else {
+            // Which seller's reports the operation sees: set for this synchronous call only.
+            amazonSeller = seller
             response = perform(operation, r, seller: seller, restricted: restricted != nil)
+            amazonSeller = nil
         }
         if [200, 400, 404].contains(response.status) {
             response.headers.append(("x-amzn-RateLimit-Limit", Self.rateHeader(amazon.options.limits[operation]!.rate)))

@@ -23,7 +23,7 @@ extension SandboxEngine {
             return lwaError(401, "invalid_client", "Client authentication failed")
         }
         let refreshToken = fields["refresh_token"]!
-        guard scenario != .amazonRefreshRevoked, refreshToken.hasPrefix("Atzr|") else {
+        guard scenario != .amazonRefreshRevoked, !amazon.revokedRefreshTokens.contains(refreshToken), refreshToken.hasPrefix("Atzr|") else {
             return lwaError(400, "invalid_grant", "The request has an invalid grant parameter : refresh_token")
         }
         let token = issueAmazonAccessToken(clientID: fields["client_id"]!, refreshToken: refreshToken)

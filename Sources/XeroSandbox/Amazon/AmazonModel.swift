@@ -1,6 +1,7 @@
 import Foundation
 
-/// Everything the Amazon side of the sandbox remembers. One seller: every refresh token sees the same reports.
+/// Everything the Amazon side of the sandbox remembers. A seller is a refresh token: a report posted without one is
+/// every seller's, one posted with `?refresh_token=` (or created by a seller) that seller's only.
 struct AmazonState {
     var options = AmazonOptions()
     /// In creation order; reports leave after 90 days of sandbox clock.
@@ -20,6 +21,8 @@ struct AmazonState {
     /// VAT Transactions Report files by month (`YYYY-MM`), posted through the control API: what a requested
     /// GET_VAT_TRANSACTION_DATA report holds.
     var vatData: [String: Data] = [:]
+    /// Refresh tokens revoked one by one (`amazon-refresh-revoked` with `"refresh_token"`): LWA refuses only these.
+    var revokedRefreshTokens: Set<String> = []
 
     /// Reset clears what was created but keeps the configured limits, as the Xero side keeps `/_sandbox/config`.
     func cleared() -> AmazonState { AmazonState(options: options) }
@@ -96,6 +99,8 @@ struct AmazonReport {
     /// A requested report that ends DONE (with `reportDocumentID`) or FATAL: when it does.
     var finishesAt: Date?
     var fatal = false
+    /// The seller (refresh token) who alone sees it; nil: every seller.
+    var seller: String? = nil
 }
 
 /// A restricted data token: an access token good for the listed operations only, for an hour.

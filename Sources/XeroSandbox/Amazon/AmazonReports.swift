@@ -73,7 +73,7 @@ extension SandboxEngine {
             }
         }
         let matching = amazon.reports
-            .filter { report in matches(report, filter) && (cursor.map { $0.isListed(before: report) } ?? true) }
+            .filter { report in visibleToSeller(report) && matches(report, filter) && (cursor.map { $0.isListed(before: report) } ?? true) }
             .sorted { $0.isListed(before: $1) }
         let page = Array(matching.prefix(filter.pageSize))
         var body: [String: Any] = ["reports": page.map { $0.json(at: now) }]
@@ -168,7 +168,9 @@ extension SandboxEngine {
     // MARK: getReport, createReport, cancelReport
 
     func getReport(id: String) -> SandboxResponse {
-        guard let report = amazon.reports.first(where: { $0.reportID == id }) else { return Self.notFound("Report \(id) was not found.") }
+        guard let report = amazon.reports.first(where: { $0.reportID == id && visibleToSeller($0) }) else {
+            return Self.notFound("Report \(id) was not found.")
+        }
         return .json(200, report.json(at: now))
     }
 
@@ -205,6 +207,7 @@ extension SandboxEngine {
         guard start <= end else { return Self.invalidInput("dataStartTime must not be later than dataEndTime.") }
         var report = AmazonReport(reportID: amazon.nextReportID(), reportType: reportType, createdTime: Self.wholeSecond(now),
                                   dataStartTime: start, dataEndTime: end, marketplaceIDs: marketplaces)
+        report.seller = amazonSeller
         if reportType == Self.vatReportType { prepareVATReport(&report) }
         amazon.reports.append(report)
         return .json(202, ["reportId": report.reportID])
@@ -212,7 +215,7 @@ extension SandboxEngine {
 
     /// Only a report still IN_QUEUE can be cancelled.
     func cancelReport(id: String) -> SandboxResponse {
-        guard let i = amazon.reports.firstIndex(where: { $0.reportID == id }) else { return Self.notFound("Report \(id) was not found.") }
+        guard let i = amazon.reports.firstIndex(where: { $0.reportID == id && visibleToSeller($0) }) else { return Self.notFound("Report \(id) was not found.") }
         guard amazon.reports[i].processingStatus(at: now) == "IN_QUEUE" else {
             return Self.invalidInput("Only reports with processingStatus IN_QUEUE can be cancelled.")
         }
