@@ -27,6 +27,8 @@ public struct ClientsView: Sendable {
         public var ready = 0, needsMapping = 0, failed = 0, sent = 0, waiting = 0
         /// "ok", "attention" (soon) or "action" (now).
         public var health: String
+        /// The classification of the latest failed send among its settlements.
+        public var lastFailure: String?
         public var problem: String?
         public var nextAction: String?
     }
@@ -60,12 +62,22 @@ public struct ClientsView: Sendable {
         let tenants = try SendRouting.tenants(ids, store: store, tenant: nil, explicit: false)
         let booking = Booking(store: store, mapping: mapping)
         let lastSent = try store.lastSentAt()
+        let lastFailed = try store.lastFailedAttempts()
+        let bindings = try store.settlementBindings()
+        var failures: [String: String] = [:]
         var counts: [String: (ready: Int, mapping: Int, failed: Int, sent: Int, waiting: Int, last: String?)] = [:]
         for s in try store.allSettlements() {
-            let key = tenants[s.header.id] ?? (try? store.settlementBindings()[s.header.id]?.tenantID ?? nil) ?? defaultID ?? ""
+            let key = tenants[s.header.id] ?? bindings[s.header.id]?.tenantID ?? defaultID ?? ""
             var c = counts[key] ?? (0, 0, 0, 0, 0, nil)
             switch try booking.status(s) {
-            case .ready: c.ready += 1
+            case .ready:
+                // Ready, but its last send failed (a stale connection, a day limit): that is what the client needs.
+                if let failure = lastFailed[s.header.id] {
+                    c.failed += 1
+                    failures[key] = failure
+                } else {
+                    c.ready += 1
+                }
             case .needsMapping: c.mapping += 1
             case .failed, .rollingBack: c.failed += 1
             case .sent: c.sent += 1
@@ -82,6 +94,7 @@ public struct ClientsView: Sendable {
                                 refreshTokenAgeDays: k.refreshIssuedAt.map(days), accounts: accountsByTenant[conn.tenantID] ?? [],
                                 health: "ok")
             fill(&client, counts[conn.tenantID])
+            client.lastFailure = failures[conn.tenantID]
             return client
         }
         for (tenant, accounts) in accountsByTenant.sorted(by: { $0.key < $1.key }) where !connections.contains(where: { $0.tenantID == tenant }) {
@@ -119,7 +132,11 @@ public struct ClientsView: Sendable {
                 set("action", "\(a.label): last fetch \(d) days ago, past Amazon's \(reportWindowDays)-day report window", "lmb fetch --account \(a.label)")
             }
         }
-        if c.failed > 0 { set("action", "\(c.failed) settlement\(c.failed == 1 ? "" : "s") failed", "lmb diagnose --tenant \(org)") }
+        if c.failed > 0 {
+            let reconnect = ["stale_connection", "permission_denied", "token_expired", "insufficient_scope"].contains(c.lastFailure ?? "")
+            set("action", "\(c.failed) settlement\(c.failed == 1 ? "" : "s") failed\(c.lastFailure.map { " (\($0))" } ?? "")",
+                reconnect ? "lmb reconnect --tenant \(org)" : "lmb diagnose --tenant \(org)")
+        }
         if c.needsMapping > 0 { set("action", "\(c.needsMapping) settlement\(c.needsMapping == 1 ? " needs" : "s need") mapping", "lmb settlements --status needs-mapping") }
         if let age = c.refreshTokenAgeDays, age >= refreshLimitDays - 10 {
             set("attention", "the refresh token is \(age) of \(refreshLimitDays) days old", "lmb diagnose --tenant \(org)")
@@ -140,6 +157,7 @@ public struct ClientsView: Sendable {
         .object([
             ("tenantId", .optional(c.tenantID)), ("name", .string(c.name)), ("connected", .bool(c.connected)), ("default", .bool(c.isDefault)),
             ("health", .string(c.health)), ("problem", .optional(c.problem)), ("nextAction", .optional(c.nextAction)),
+            ("lastFailure", .optional(c.lastFailure)),
             ("token", .object([("kind", .optional(c.tokenKind)), ("accessExpiresInSeconds", c.accessExpiresInSeconds.map { .int($0) } ?? .null),
                                ("refreshTokenAgeDays", c.refreshTokenAgeDays.map { .int($0) } ?? .null), ("refreshTokenLimitDays", .int(refreshLimitDays))])),
             ("accounts", .array(c.accounts.map { a in

@@ -25,14 +25,11 @@ public struct CurlTransport: HTTPTransport {
 
     public static var libcurlVersion: String { String(cString: curl_version()) }
 
-    private static let queue = DispatchQueue(label: "lmb.curl", attributes: .concurrent)
-
+    /// libcurl's easy interface blocks: each request runs on a thread of its own (see `Blocking`), so a run over
+    /// fifty organisations has fifty requests in flight, not as many as the machine has cores.
     public func send(_ request: HTTPRequest) async throws -> HTTPResponse {
-        try await withCheckedThrowingContinuation { continuation in
-            CurlTransport.queue.async {
-                continuation.resume(with: Result { try self.sendBlocking(request) })
-            }
-        }
+        let transport = self
+        return try await Blocking.run { try transport.sendBlocking(request) }
     }
 
     /// Collects what libcurl hands to the callbacks.

@@ -189,10 +189,14 @@ public final class MemoryTokenVault: TokenVault, CustomReflectable, @unchecked S
     }
 }
 
-/// Blocking work (a lock held across an HTTP call, SQLite) run off Swift's cooperative pool.
+/// Blocking work (an HTTP call, a lock held across one, SQLite) run off Swift's cooperative pool, on a thread of its
+/// own: on Linux, Dispatch's global and concurrent queues run about as many blocked items at once as there are cores,
+/// which would let a run over many organisations wait on two calls at a time.
 public enum Blocking {
     public static func run<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { c in DispatchQueue.global().async { c.resume(with: Result { try work() }) } }
+        try await withCheckedThrowingContinuation { c in
+            Thread { c.resume(with: Result { try work() }) }.start()
+        }
     }
 }
 

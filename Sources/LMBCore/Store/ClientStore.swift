@@ -12,4 +12,20 @@ extension Store {
             return out
         }
     }
+
+    /// The classification of each settlement's latest send attempt that failed, when that attempt is its latest.
+    public func lastFailedAttempts() throws -> [String: String] {
+        try dbQueue.read { db in
+            var out: [String: String] = [:]
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT settlement_id, detail FROM event WHERE id IN
+                    (SELECT MAX(id) FROM event WHERE kind = 'send_attempt' AND settlement_id IS NOT NULL GROUP BY settlement_id)
+                """)
+            for row in rows {
+                guard let text: String = row["detail"], let c = (try? JSON.parse(text))?["classification"]?.stringValue, c != "ok" else { continue }
+                out[row["settlement_id"]] = c
+            }
+            return out
+        }
+    }
 }
