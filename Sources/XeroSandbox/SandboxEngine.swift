@@ -5,7 +5,8 @@ import Foundation
 /// descriptions and the documented error bodies. It shares no code with lmb's client, so it can catch its mistakes.
 /// This file holds the state and routes each request; the identity server is in SandboxIdentity.swift, the
 /// accounting API in SandboxAccounting.swift (tax, chart, tracking, payments, journals and currencies in Xero/), the
-/// control API in SandboxControl.swift, Amazon's side in Amazon/,
+/// control API in SandboxControl.swift, several organisations (each its own books, limits and scenario) in
+/// SandboxOrganisations.swift, Amazon's side in Amazon/,
 /// Shopify Payments' in Shopify/.
 public actor SandboxEngine {
     public struct Options: Sendable {

@@ -123,7 +123,8 @@ extension SandboxEngine {
             install(visiting)
         }
         let saved = (scenario, scenarioSetAt, identity.connectedUserRole)
-        if let own = ownScenario.scenario {
+        // An organisation's own scenario acts on the calls addressed to it, not on identity's.
+        if tenant != nil, let own = ownScenario.scenario {
             scenario = own
             scenarioSetAt = ownScenario.setAt
             identity.connectedUserRole = Self.connectedRole(own)

@@ -174,7 +174,8 @@ struct OrganisationsSandboxTests {
     func concurrentLimitPerOrganisation() async throws {
         let (f, session) = try await Self.fixture()
         let orgs = [try await Self.organisation(f, "A"), try await Self.organisation(f, "B"), try await Self.organisation(f, "C")]
-        #expect(try await f.control("config", ["latency_ms": 400]).status == 200)
+        // Long enough that all of them overlap even on a busy machine.
+        #expect(try await f.control("config", ["latency_ms": 2000]).status == 200)
         let six = try await withThrowingTaskGroup(of: Reply.self) { group in
             for _ in 0..<6 { group.addTask { try await Self.call(session, f, "GET", "Organisation", token: orgs[0].token, tenant: orgs[0].tenant) } }
             var out: [Reply] = []
@@ -244,7 +245,7 @@ struct OrganisationsSandboxTests {
         let (f, session) = try await Self.fixture()
         var orgs: [Org] = []
         for i in 0..<10 { orgs.append(try await Self.organisation(f, "Org \(i)")) }
-        let latency = 0.5
+        let latency = 1.0
         #expect(try await f.control("config", ["latency_ms": Int(latency * 1000)]).status == 200)
         let started = Date()
         let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
@@ -262,7 +263,7 @@ struct OrganisationsSandboxTests {
         #expect(try await f.lwaForm(SandboxFixture.grant()).status == 200)
         #expect(Date().timeIntervalSince(amazonStarted) >= latency)
         let state = try await f.state()
-        #expect(state["latency_ms"] as? Int == 500)
+        #expect(state["latency_ms"] as? Int == 1000)
         let byTenant = try await Self.organisations(f)
         for org in orgs {
             #expect(byTenant[org.tenant]?["peak_concurrent"] as? Int == 1)
