@@ -29,6 +29,14 @@ extension LMB {
             {"rate":…,"burst":…}},"access_token_seconds":…,"presigned_url_seconds":…,"tax_remittance_role":true|false}), \
             POST /_sandbox/amazon/vat-data?month=YYYY-MM with a VAT Transactions Report as the body (what a requested \
             GET_VAT_TRANSACTION_DATA report holds; its document is read only with a restricted-data token).
+
+            A bookkeeper's many clients: POST /_sandbox/organisations {"name","base_currency"} adds an organisation and \
+            answers {"tenantId","client_id"} (`lmb connect --client-credentials --client-id CID`, any secret, connects \
+            it); POST /_sandbox/scenario {"scenario","tenant"} touches one organisation; POST \
+            /_sandbox/amazon/reports?refresh_token=Atzr|… makes a report only that seller sees; {"scenario": \
+            "amazon-refresh-revoked", "refresh_token": …} revokes one seller; POST /_sandbox/config {"latency_ms": N} \
+            delays every Amazon and Xero answer; GET /_sandbox/state lists "organisations" with their peak calls a \
+            minute and at once.
             """)
 
         @OptionGroup var global: GlobalOptions
