@@ -44,9 +44,10 @@ test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 
-## bench: preview and import speed and peak memory on generated settlements, next to awk
+## bench: preview and import speed and peak memory on generated settlements, next to awk; sync over many clients
 bench: release
 	@BENCH_ROWS=$(BENCH_ROWS) BENCH_DIR=$(BENCH_DIR) ./scripts/bench.sh
+	@LMB=.build/release/lmb ./scripts/bench-clients.py
 
 ## install: build lmb for release, then install-files it (deps is apt's, so Linux only)
 install: $(if $(filter Linux,$(shell uname -s)),deps)
