@@ -269,7 +269,9 @@ extension EndToEnd {
             #expect(finances.allSatisfy { $0["status"] as? Int == 200 })
             #expect(try await E2E.count("SELECT COUNT(*) FROM settlement", home: s.home) == 250)
             #expect(try await E2E.column("SELECT total_minor FROM settlement WHERE id = 'EBAY-7000000000'", home: s.home) == ["225000"])
-            #expect(try await E2E.count("SELECT SUM(row_count) FROM settlement", home: s.home) == 2 * (250 + 249))
+            #expect(try await E2E.count("SELECT SUM(row_count) FROM settlement", home: s.home) == 250 + 249)
+            // Each sale a gross line and a fee line.
+            #expect(try await E2E.count("SELECT COUNT(*) FROM transaction_row", home: s.home) == 2 * (250 + 249))
         }
 
         struct Case: Sendable, CustomStringConvertible {
@@ -352,7 +354,8 @@ extension EndToEnd {
             let final = try await s.ebay(["fetch"])
             #expect(final.status == 0, "\(final.stderr)")
             #expect(Set(try await E2E.column("SELECT id FROM settlement", home: s.home)) == Set(ids.map { "EBAY-\($0)" }))
-            #expect(try await E2E.count("SELECT COUNT(*) FROM settlement s WHERE s.row_count != (SELECT COUNT(*) FROM transaction_row t WHERE t.settlement_id = s.id)", home: s.home) == 0)
+            // Whole: 30 sales, each its gross and its fee line.
+            #expect(try await E2E.count("SELECT COUNT(*) FROM settlement s WHERE s.row_count != 30 OR (SELECT COUNT(*) FROM transaction_row t WHERE t.settlement_id = s.id) != 60", home: s.home) == 0)
             #expect(try await E2E.count("SELECT COUNT(*) FROM settlement s WHERE NOT EXISTS (SELECT 1 FROM channel_payout p WHERE p.settlement_id = s.id AND p.outcome = 'imported')", home: s.home) == 0)
             #expect(try await E2E.count("SELECT COUNT(*) FROM channel_payout WHERE kind = 'ebay'", home: s.home) == 20)
             let leftovers = try FileManager.default.contentsOfDirectory(atPath: s.home).filter { $0.hasPrefix(".fetch-") }
