@@ -12,7 +12,7 @@ say() { printf '\n\033[1m» %s\033[0m\n' "$*"; }
 fail() { printf '\ndemo failed: %s\n' "$*" >&2; exit 1; }
 expect_code() { [ "$1" = "$2" ] || fail "expected exit $2, got $1"; }
 
-say "Start the sandbox on 127.0.0.1: Amazon (LWA, Reports API, downloads), Shopify Payments and Xero (identity, accounting), with fault scenarios"
+say "Start the sandbox on 127.0.0.1: Amazon (LWA, Reports API, downloads), Shopify Payments, eBay and Xero (identity, accounting), with fault scenarios"
 "$lmb" sandbox --port-file "$LMB_HOME/port" > "$LMB_HOME/sandbox.log" 2>&1 &
 sandbox_pid=$!
 trap 'kill -INT $sandbox_pid 2>/dev/null; wait $sandbox_pid 2>/dev/null; rm -rf "$LMB_HOME"' EXIT
@@ -69,6 +69,38 @@ CSV
 curl -sf -X POST "$base/_sandbox/shopify/payouts" --data-binary "@$LMB_HOME/shopify.csv" > /dev/null || fail "posting the Shopify payout"
 LMB_SHOPIFY_ACCESS_TOKEN=shpat_sandboxlegacy00000000000000000 "$lmb" shopify connect --shop demo-shop.myshopify.com || fail "shopify connect"
 
+say "eBay paid out a UK payout (a sale less its final value fees, a Promoted Listings fee, a refund, a postage label, a transfer in); connect the seller"
+ebay_payout='{"marketplaceId":"EBAY_GB","payouts":[{"payoutId":"6000123456","currency":"GBP","transactions":[
+ {"transactionType":"SALE","bookingEntry":"CREDIT","orderId":"12-34567-89012","totalFeeBasisAmount":{"value":"120.0","currency":"GBP"},
+  "ebayCollectedTaxAmount":{"value":"24.0","currency":"GBP"},
+  "orderLineItems":[{"lineItemId":"1","marketplaceFees":[{"feeType":"FINAL_VALUE_FEE_FIXED_PER_ORDER","amount":{"value":"0.3","currency":"GBP"}},
+                                                        {"feeType":"FINAL_VALUE_FEE","amount":{"value":"15.48","currency":"GBP"}}]}]},
+ {"transactionType":"NON_SALE_CHARGE","bookingEntry":"DEBIT","feeType":"AD_FEE","amount":{"value":"6.0","currency":"GBP"}},
+ {"transactionType":"REFUND","bookingEntry":"DEBIT","orderId":"12-34567-89000","amount":{"value":"10.0","currency":"GBP"},"totalFeeBasisAmount":{"value":"11.29","currency":"GBP"},
+  "orderLineItems":[{"lineItemId":"2","marketplaceFees":[{"feeType":"FINAL_VALUE_FEE","amount":{"value":"1.29","currency":"GBP"}}]}]},
+ {"transactionType":"SHIPPING_LABEL","bookingEntry":"DEBIT","amount":{"value":"3.2","currency":"GBP"}},
+ {"transactionType":"TRANSFER","bookingEntry":"CREDIT","amount":{"value":"2.0","currency":"GBP"},"transactionMemo":"TRANSFER_FROM"}]}]}'
+curl -sf -X POST "$base/_sandbox/ebay/payouts" -d "$ebay_payout" > /dev/null || fail "posting the eBay payout"
+# The app's keyset (App ID, Cert ID, RuName) as the eBay developer portal shows it; the sandbox's is fixed.
+ebay_config=$(curl -sf "$base/_sandbox/ebay/config") || fail "reading the sandbox's eBay keyset"
+ebay_field() { python3 -c "import json,sys; print(json.load(sys.stdin)['$1'])" <<< "$ebay_config"; }
+# lmb ebay connect prints eBay's consent address and waits for the address eBay redirects to, pasted: curl plays the
+# seller's browser, and the demo pastes where it was sent.
+mkfifo "$LMB_HOME/paste"
+LMB_EBAY_BASE_URL=$base LMB_EBAY_CLIENT_SECRET=$(ebay_field client_secret) "$lmb" ebay connect --client-id "$(ebay_field client_id)" \
+    --ru-name "$(ebay_field ru_name)" --site EBAY_GB --no-browser < "$LMB_HOME/paste" > "$LMB_HOME/ebay.out" 2> "$LMB_HOME/ebay.err" &
+ebay_pid=$!
+exec 7> "$LMB_HOME/paste"
+url=""
+for _ in $(seq 100); do url=$(grep -o 'http://127[^ ]*/oauth2/authorize[^ ]*' "$LMB_HOME/ebay.err"); [ -n "$url" ] && break; sleep 0.1; done
+[ -n "$url" ] || fail "lmb ebay connect printed no consent address"
+echo "(the demo plays the seller: it agrees at the address lmb printed and pastes the address eBay redirects to)"
+echo "$(curl -s -o /dev/null -w '%{redirect_url}' "$url")" >&7
+exec 7>&-
+wait $ebay_pid || fail "lmb ebay connect failed: $(cat "$LMB_HOME/ebay.err")"
+cat "$LMB_HOME/ebay.out"
+export LMB_EBAY_BASE_URL=$base
+
 say "Fetch: list the reports, download each document once, import it exactly as lmb import does (the rows must add up)"
 "$lmb" fetch; expect_code $? 0
 say "Fetching again downloads nothing"
@@ -79,6 +111,8 @@ say "Preview: the invoice settlement 30000000003 (fetched gzipped, in Cp1252) be
 "$lmb" preview 30000000003
 say "The Shopify payout is one settlement beside the Amazon ones: SHP-<payout id>, contact Shopify Payments, total = the deposit"
 "$lmb" preview SHP-623721858; expect_code $? 0
+say "The eBay payout beside them: EBAY-<payout id>, contact eBay UK, the sale's gross rebuilt and each fee on its own line, total = the payout"
+"$lmb" preview EBAY-6000123456; expect_code $? 0
 
 say "lmb sync — the one line for cron: fetch, then send everything ready to the organisation the Amazon account is bound to"
 "$lmb" sync; expect_code $? 0

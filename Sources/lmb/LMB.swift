@@ -17,7 +17,7 @@ struct LMB: AsyncParsableCommand {
         """,
         version: LMBVersion.description,
         subcommands: [Import.self, Settlements.self, Preview.self, Send.self, Fetch.self, Sync.self, Diagnose.self, Connect.self, Disconnect.self,
-                      Reconnect.self, Status.self, AmazonCommand.self, ShopifyCommand.self, MappingCommand.self, TaxCommand.self, Setup.self, Report.self, Log.self, Sandbox.self,
+                      Reconnect.self, Status.self, AmazonCommand.self, ShopifyCommand.self, EbayCommand.self, MappingCommand.self, TaxCommand.self, Setup.self, Report.self, Log.self, Sandbox.self,
                       Rollback.self, CostsCommand.self, Clients.self]
     )
 }

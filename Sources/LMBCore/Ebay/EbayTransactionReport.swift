@@ -41,10 +41,16 @@ public struct EbayTransactionReport {
         return sites[currency.uppercased()].map { "eBay \($0)" } ?? "eBay"
     }
 
-    /// The site code of `--site EBAY_GB` as a contact: "eBay GB".
+    /// The site code of `--site EBAY_GB` as a contact: "eBay UK" (as the report's GBP payouts are), "eBay DE", "eBay US".
     public static func contact(site: String) -> String {
-        "eBay " + (site.uppercased().hasPrefix("EBAY_") ? String(site.dropFirst(5)).uppercased() : site.uppercased())
+        let code = site.uppercased().hasPrefix("EBAY_") ? String(site.dropFirst(5)).uppercased() : site.uppercased()
+        return "eBay " + (code == "GB" ? "UK" : code)
     }
+
+    /// A fee column of a type the report has no column for (the fetched document's): `fee: AD_FEE`.
+    public static let feeColumnPrefix = "fee: "
+    /// A preamble line naming the site (the fetched document's): `eBay site: EBAY_GB`; the contact follows it.
+    public static let sitePreamble = "eBay site: "
 
     /// The report's Type → the Finances API's transactionType.
     static func apiType(_ type: String) -> String {
@@ -115,6 +121,11 @@ public struct EbayTransactionReport {
         let cPayoutDate = names.firstIndex(of: "payout date"), cOrder = names.firstIndex(of: "order number")
         let cDescription = names.firstIndex(of: "description")
         let fees = Self.feeColumns.compactMap { name, type in names.firstIndex(of: name).map { ($0, type) } }
+            + names.enumerated().filter { $0.element.hasPrefix(Self.feeColumnPrefix) && $0.element.count > Self.feeColumnPrefix.count }
+                .map { ($0.offset, String($0.element.dropFirst(Self.feeColumnPrefix.count)).uppercased()) }
+        let site = all.prefix(headerIndex).lazy.map { $0.fields.joined(separator: ",").trimmingCharacters(in: .whitespaces) }
+            .first { $0.lowercased().hasPrefix(Self.sitePreamble.lowercased()) }
+            .map { String($0.dropFirst(Self.sitePreamble.count)).trimmingCharacters(in: .whitespaces) }
         var groups: [Group] = []
         var waiting = 0
         for (line, f) in all.dropFirst(headerIndex + 1) {
@@ -182,7 +193,8 @@ public struct EbayTransactionReport {
                 throw fail(payout.line, "payout \(g.payoutID) does not add up: its rows' net amounts sum to \(Money(minorUnits: g.netMinor, currency: c).decimalString) but \(Money(minorUnits: abs(payout.netMinor), currency: c).decimalString) \(g.currency) was paid out", .doesNotAddUp)
             }
             let payoutDate = g.payoutDate ?? g.rows.compactMap(\.date).max() ?? CalendarDate(year: 1970, month: 1, day: 1)!
-            return ChannelPayoutSettlement.make(id: Self.settlementID(payoutID: g.payoutID), format: .ebay, marketplace: Self.contact(currency: g.currency),
+            return ChannelPayoutSettlement.make(id: Self.settlementID(payoutID: g.payoutID), format: .ebay,
+                                                marketplace: site.map(Self.contact(site:)) ?? Self.contact(currency: g.currency),
                                                 currency: g.currency, payoutDate: payoutDate, rows: g.rows, hashOf: g.raw)
         }
     }

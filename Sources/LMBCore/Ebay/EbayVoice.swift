@@ -25,7 +25,11 @@ public enum EbayVoice: ProviderVoice {
     public static func runbook(for failure: RemoteFailure, _ context: Runbook.Context) -> Runbook {
         let fix: String?
         switch failure.classification {
-        case .staleConnection, .tokenExpired, .insufficientScope, .notConnected, .permissionDenied: fix = "lmb ebay connect"
+        case .permissionDenied where failure.service == .ebayIdentity: fix = "lmb ebay connect"
+        case .permissionDenied: fix = "lmb ebay connect --new-key"
+        case .staleConnection, .tokenExpired, .insufficientScope, .notConnected: fix = "lmb ebay connect"
+        // The daily quota starts again at midnight, Pacific time: the next day's sync, not a retry now.
+        case .rateLimited where failure.code == "2001": fix = "lmb sync"
         case .rateLimited, .unavailable, .organisationOffline, .network: fix = "lmb fetch"
         default: fix = nil
         }
@@ -45,9 +49,13 @@ public enum EbayVoice: ProviderVoice {
         case .insufficientScope:
             return ["eBay denied access (error 1100): the authorisation lacks https://api.ebay.com/oauth/api_scope/sell.finances.",
                     "In the eBay developer portal (Application Keys → User Tokens), make sure the app's keyset may ask for sell.finances.", connect, again]
+        case .permissionDenied where failure.service == .ebayIdentity:
+            return ["The seller did not agree on eBay's consent page (\(failure.code ?? "access_denied")): lmb may not read the account's payouts.",
+                    connect]
         case .permissionDenied:
-            return ["eBay refused the request's digital signature (errors 215120/215122): EU and UK sellers' Finances calls must be signed with a key from eBay's Key Management API.",
-                    "Run `lmb ebay connect` again: lmb creates a new Ed25519 signing key and stores it.", again]
+            return ["eBay refused the request's digital signature (error \(failure.code ?? "215120")): EU and UK sellers' Finances calls must be signed with a key from eBay's Key Management API, and eBay did not accept lmb's (missing, unknown to eBay, or expired after its 3 years).",
+                    "Run `lmb ebay connect --client-id ID --ru-name RUNAME --site SITE --new-key` with LMB_EBAY_CLIENT_SECRET set: lmb creates a new Ed25519 signing key through the Key Management API and stores it (the seller signs in again).",
+                    again]
         case .rateLimited:
             let reset = failure.details.map { " (\($0))" } ?? ""
             return ["eBay's daily call limit for the Finances API was reached (error 2001)\(reset): retrying soon does not help.",

@@ -137,7 +137,7 @@ public enum Channels {
         if label != nil { return [AmazonChannel(try store.amazonAccount(label: label))] }
         let all = try connected(store)
         guard !all.isEmpty else {
-            throw RemoteFailure.amazon(.notConnected, "no Amazon selling account is connected, nor any Shopify shop (lmb amazon connect, lmb shopify connect)",
+            throw RemoteFailure.amazon(.notConnected, "no Amazon selling account is connected, nor any Shopify shop or eBay account (lmb amazon connect, lmb shopify connect, lmb ebay connect)",
                                        evidence: ["no stored Amazon, Shopify or eBay credentials"])
         }
         return all
