@@ -27,14 +27,19 @@ public final class Store: @unchecked Sendable {
         }
         try LMBHome.checkPrivate(path)
         var config = Configuration()
-        config.busyMode = .timeout(90)  // a token refresh holds the lock across one Xero call
+        // Another process's write waits at most this long; transactions are short (a token renewal no longer
+        // holds one across its call: see Store.withCredentialLocked).
+        config.busyMode = .timeout(90)
         config.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            // Write-ahead log, every commit synced: as durable as a rollback journal, with one sync a commit instead of
+            // three (about 2 ms here against 7.6), which is what a run over fifty organisations, each recording intent
+            // before its PUT, waited on. Readers never wait for the writer. SQLite gives -wal and -shm the store's 0600.
+            try db.execute(sql: "PRAGMA synchronous = FULL")
             try db.execute(sql: "PRAGMA cache_size = -16000")  // 16 MB: fast bulk imports; a million-row import peaks near 60 MB RSS
         }
         dbQueue = try DatabaseQueue(path: path, configuration: config)
         try dbQueue.writeWithoutTransaction { db in
-            try db.execute(sql: "PRAGMA journal_mode = DELETE")
+            try db.execute(sql: "PRAGMA journal_mode = WAL")
         }
         try Store.migrator.migrate(dbQueue)
     }
