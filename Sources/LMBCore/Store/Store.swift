@@ -212,6 +212,11 @@ public final class Store: @unchecked Sendable {
             // Unit costs by SKU for cost of goods sold (Store/CostStore.swift).
             try Store.createCostTables(db)
         }
+        m.registerMigration("v-cogs-units") { db in
+            // Units and fulfilment channel per row for the cost-of-goods journal (Store/CostStore.swift): rows imported
+            // before this migration keep NULL, which means unknown (never guessed as one unit).
+            try Store.addUnitColumns(db)
+        }
         return m
     }
 }
