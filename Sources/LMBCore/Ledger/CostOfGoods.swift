@@ -227,3 +227,24 @@ public struct CostOfGoodsPlan: Sendable, Equatable {
                                missingSKUs: missing, unknownRows: units.unknownRows)
     }
 }
+
+extension CostOfGoodsPlan {
+    /// The journal (or bill) as preview shows it beside the invoice.
+    public func previewText(invoiceStatus: String = "DRAFT") -> String {
+        guard let d = document else {
+            return "Cost of goods sold: nothing to book (no sold SKU has a unit cost in this settlement's currency)."
+        }
+        let e = d.journal.currency.exponent
+        let what = d.mode == .bill ? "zero-total bill \(d.number) (ACCPAY, \(invoiceStatus))"
+                                   : "manual journal \(d.number) (\(CostOfGoodsDocument.journalStatus(forInvoiceStatus: invoiceStatus)) with a \(invoiceStatus) invoice, POSTED with --status authorised)"
+        var lines = ["Cost of goods sold — \(what), dated \(d.journal.date):"]
+        let width = d.journal.lines.map { Money.format($0.amountMinor, exponent: e).count }.max() ?? 0
+        for l in d.journal.lines {
+            let amount = Money.format(l.amountMinor, exponent: e)
+            lines.append("  \(l.accountCode.padding(toLength: 8, withPad: " ", startingAt: 0)) \(String(repeating: " ", count: max(0, width - amount.count)))\(amount)  \(l.description)")
+        }
+        lines.append("  total cost \(Money.format(d.journal.costMinor, exponent: e)) \(d.journal.currency.code) (inventory to cost of goods sold; the lines balance)")
+        if !missingSKUs.isEmpty { lines.append("  no cost for: \(missingSKUs.joined(separator: ", "))") }
+        return lines.joined(separator: "\n")
+    }
+}
