@@ -126,7 +126,9 @@ public struct Sender: Sendable {
             // Without knowing what Xero holds, nothing may be sent: report every target as failed.
             return try ids.map { id in try fail(id, failure, attempted: false) }
         }
+        await completePendingReferences(facts: facts)
         var plan = try decide(ids, facts: facts, resend: resend)
+        try recordPendingReferences(plan.documents, facts: facts)
         try store.recordSending(plan.documents.map(\.stored))
         let outcomes = try await post(plan.documents)
         await convertReferences(outcomes, facts: facts)

@@ -217,6 +217,11 @@ public final class Store: @unchecked Sendable {
             // before this migration keep NULL, which means unknown (never guessed as one unit).
             try Store.addUnitColumns(db)
         }
+        m.registerMigration("v-cogs-pending-references") { db in
+            // Foreign-currency Reference updates recorded before the PUT, so a kill before the update is completed
+            // by the next send (Store/ReferenceStore.swift).
+            try Store.createPendingReferenceTable(db)
+        }
         return m
     }
 }
