@@ -146,6 +146,7 @@ extension EndToEnd {
                 try JSONSerialization.data(withJSONObject: exchanges).write(to: file)
                 let (status, text) = try PythonValidator.xeroOpenAPI.validate(exchanges: file)
                 #expect(status == 0 && !text.contains("FAIL"), "\(text)")
+                #expect(text.contains("ok   PUT ManualJournals (lmb's COGS journal)"), "\(text)")
             }
         }
 

@@ -286,7 +286,9 @@ struct SettlementRollback: Sendable {
             }
             let key = "lmb-rb-" + String(SHA256.hex("\(id)|\(generation)|\(p.part)|\(invoiceID)|\(target)").prefix(40))
             let answer = p.type == CostOfGoodsDocument.journalType
-                ? XeroInvoiceDetail(InvoiceID: invoiceID, Status: try await client.changeManualJournalStatus(id: invoiceID, to: target, idempotencyKey: key).Status)
+                ? XeroInvoiceDetail(InvoiceID: invoiceID, Status: try await client.changeManualJournalStatus(
+                    id: invoiceID, to: target, narration: ((try? JSONSerialization.jsonObject(with: Data(p.body.utf8))) as? [String: Any])?["Narration"] as? String,
+                    idempotencyKey: key).Status)
                 : try await client.changeInvoiceStatus(id: invoiceID, to: target, idempotencyKey: key)
             guard (answer.Status ?? "").uppercased() == target else {
                 throw RemoteFailure.xero(.unexpectedAnswer, "Xero answered the change of \(p.invoiceNumber) to \(target) with status \(answer.Status ?? "none")",

@@ -45,8 +45,11 @@ extension XeroClient {
     }
 
     /// `POST /ManualJournals/{id}` with a new Status (DELETED for a DRAFT, VOIDED for a POSTED journal).
-    public func changeManualJournalStatus(id: String, to status: String, idempotencyKey: String) async throws -> XeroManualJournal {
-        let body = JSON.object([("ManualJournals", .array([.object([("ManualJournalID", .string(id)), ("Status", .string(status))])]))])
+    /// The narration goes along unchanged: Xero's ManualJournal schema requires it in every body.
+    public func changeManualJournalStatus(id: String, to status: String, narration: String?, idempotencyKey: String) async throws -> XeroManualJournal {
+        var fields: [(String, JSON)] = [("ManualJournalID", .string(id)), ("Status", .string(status))]
+        if let narration { fields.insert(("Narration", .string(narration)), at: 0) }
+        let body = JSON.object([("ManualJournals", .array([.object(fields)]))])
         let r = try await send("POST", "ManualJournals/\(id)", body: Data(body.rendered(pretty: false).utf8), idempotencyKey: idempotencyKey, paced: true)
         guard let j = try decode(XeroManualJournalsEnvelope.self, r, "POST ManualJournals/{id}").ManualJournals.first else {
             throw RemoteFailure.xero(.unexpectedAnswer, "Xero's answer to the status change of manual journal \(id) holds no journal", status: r.status)
