@@ -152,4 +152,21 @@ struct CostsTests {
         config.cogs = "sometimes"
         #expect(throws: LMBError.self) { try CostOfGoodsSettings(config: config) }
     }
+
+    @Test("send --all takes a settlement whose invoice is sent but whose cost-of-goods document is not")
+    func readyWithUnsentJournal() throws {
+        let store = try Store.open(home: try temporaryHome())
+        _ = try Importer(store: store).importFile(path: try writeTemp(Self.settlement, name: "ready.txt"))
+        try store.recordSending([StoredPosting(settlementID: "77", part: 1, invoiceNumber: "AMZ-77", type: "ACCREC", state: .sending, body: "{}",
+                                               idempotencyKey: "k1", xeroInvoiceID: nil, xeroStatus: nil),
+                                 StoredPosting(settlementID: "77", part: CostOfGoodsDocument.part, invoiceNumber: "AMZ-77-COGS", type: "MANUALJOURNAL",
+                                               state: .sending, body: "{}", idempotencyKey: "k2", xeroInvoiceID: nil, xeroStatus: nil)])
+        try store.markSent(settlementID: "77", part: 1, invoiceNumber: "AMZ-77", invoiceID: "i1", xeroStatus: "DRAFT", recovered: false)
+        try store.markRefused(settlementID: "77", part: CostOfGoodsDocument.part)
+        #expect(try Sender.readySettlements(store: store, mapping: .defaults) == ["77"])
+        try store.recordSending([StoredPosting(settlementID: "77", part: CostOfGoodsDocument.part, invoiceNumber: "AMZ-77-COGS", type: "MANUALJOURNAL",
+                                               state: .sending, body: "{}", idempotencyKey: "k2", xeroInvoiceID: nil, xeroStatus: nil)])
+        try store.markSent(settlementID: "77", part: CostOfGoodsDocument.part, invoiceNumber: "AMZ-77-COGS", invoiceID: "j1", xeroStatus: "DRAFT", recovered: false)
+        #expect(try Sender.readySettlements(store: store, mapping: .defaults).isEmpty)
+    }
 }

@@ -101,7 +101,9 @@ public struct Sender: Sendable {
     public static func readySettlements(store: Store, mapping: Mapping) throws -> [String] {
         let booking = Booking(store: store, mapping: mapping)
         return try store.allSettlements().filter { s in
-            try booking.status(s) != .sent   // needs-mapping ones are reported (exit 65), never sent
+            // needs-mapping ones are reported (exit 65), never sent; a cost-of-goods document not yet in Xero (refused,
+            // or not attempted because its invoice failed) is something left to send even when the invoices are sent.
+            try booking.status(s) != .sent || s.postingStates.contains { $0.part == CostOfGoodsDocument.part && $0.state != .sent }
         }.map(\.header.id)
     }
 
