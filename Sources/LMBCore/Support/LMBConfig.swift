@@ -17,6 +17,10 @@ public struct LMBConfig: Codable, Sendable, Equatable {
     public var notify: NotifyConfig?
     /// The seller's VAT/GST position (`lmb tax init`); nil: every line NoTax, as for an unregistered seller.
     public var tax: TaxProfile?
+    /// Cost of goods sold: "journal" (default), "bill" or "off", and its two accounts (CostOfGoodsSettings).
+    public var cogs: String?
+    public var cogsAccount: String?
+    public var inventoryAccount: String?
 
     public struct NotifyConfig: Codable, Sendable, Equatable {
         public var webhook: String?
@@ -29,6 +33,7 @@ public struct LMBConfig: Codable, Sendable, Equatable {
         case connectTimeoutSeconds = "connect_timeout_seconds", timeoutSeconds = "timeout_seconds"
         case maxRetryAfterSeconds = "max_retry_after_seconds", amazon
         case notify, tax
+        case cogs, cogsAccount = "cogs_account", inventoryAccount = "inventory_account"
     }
 
     public init() {}
