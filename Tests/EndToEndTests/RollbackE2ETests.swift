@@ -147,6 +147,43 @@ extension EndToEnd {
             }
         }
 
+        @Test("rollback takes the cost-of-goods journal back with the invoice (POSTED voided, DRAFT deleted); -r2 after it includes a new journal")
+        func journalRolledBack() async throws {
+            let s = try await COGSFixture.ready()
+            #expect(try await s.run(["setup"]).status == 0)
+            let id = COGSFixture.id
+            #expect(try await s.run(["send", id, "--status", "authorised"]).status == 0)
+            #expect(try await s.manualJournals().map { $0["Status"] as? String } == ["POSTED"])
+
+            let dry = try await s.run(["rollback", id, "--dry-run", "--json"])
+            #expect(dry.status == 0, "\(dry.stderr)")
+            let planned = ((try E2E.json(dry.stdout) as? [String: Any])?["results"] as? [[String: Any]])?.first?["documents"] as? [[String: Any]] ?? []
+            #expect(planned.contains { $0["invoiceNumber"] as? String == "AMZ-\(id)-COGS" && $0["to"] as? String == "VOIDED" }, "\(dry.stdout)")
+
+            let r = try await s.run(["rollback", id])
+            #expect(r.status == 0, "\(r.stderr)")
+            #expect(r.stdout.contains("AMZ-\(id)-COGS-r2"), "\(r.stdout)")
+            #expect(try await s.manualJournals().map { $0["Status"] as? String } == ["VOIDED"])
+            #expect(try await s.invoiceStatuses()["AMZ-\(id)"] == "VOIDED")
+            #expect(try await E2E.count("SELECT COUNT(*) FROM posting_history WHERE type = 'MANUALJOURNAL'", home: s.home) == 1)
+
+            // The next send posts generation 2: the invoice and a new journal, both -r2.
+            let resent = try await s.run(["send", id])
+            #expect(resent.status == 0, "\(resent.stderr)")
+            let journals = try await s.manualJournals()
+            #expect(journals.count == 2)
+            let live = journals.filter { $0["Status"] as? String == "DRAFT" }
+            #expect(live.count == 1)
+            #expect((live.first?["Narration"] as? String ?? "").hasPrefix("AMZ-\(id)-COGS-r2 "))
+            let amounts = (live.first?["JournalLines"] as? [[String: Any]] ?? []).compactMap { SandboxHome.minor($0["LineAmount"]) }
+            #expect(amounts.reduce(0, +) == 0 && amounts.filter { $0 > 0 }.reduce(0, +) == COGSFixture.fbaMinor + COGSFixture.merchantMinor)
+            #expect(try await s.invoiceStatuses()["AMZ-\(id)-r2"] == "DRAFT")
+
+            // A DRAFT journal is deleted.
+            #expect(try await s.run(["rollback", id]).status == 0)
+            #expect(try await s.manualJournals().compactMap { $0["Status"] as? String }.sorted() == ["DELETED", "VOIDED"])
+        }
+
         @Test("a rollback stopped halfway makes send refuse the settlement with the rollback runbook")
         func sendRefusesHalfway() async throws {
             let s = try await SandboxHome.connected(["v2-us.txt"])

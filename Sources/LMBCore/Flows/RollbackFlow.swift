@@ -176,8 +176,17 @@ struct SettlementRollback: Sendable {
         let unsure = postings.filter { $0.state == .sending }
         if !unsure.isEmpty {
             var found: [String: XeroInvoice] = [:]
-            for inv in try await client.invoices(numbers: unsure.map(\.invoiceNumber)) where inv.Status != "DELETED" && inv.Status != "VOIDED" {
-                if let n = inv.InvoiceNumber { found[n] = inv }
+            let invoiceNumbers = unsure.filter { $0.type != CostOfGoodsDocument.journalType }.map(\.invoiceNumber)
+            if !invoiceNumbers.isEmpty {
+                for inv in try await client.invoices(numbers: invoiceNumbers) where inv.Status != "DELETED" && inv.Status != "VOIDED" {
+                    if let n = inv.InvoiceNumber { found[n] = inv }
+                }
+            }
+            // A cost-of-goods journal is found among the manual journals by its narration.
+            for p in unsure where p.type == CostOfGoodsDocument.journalType {
+                if let j = try await client.manualJournal(number: p.invoiceNumber), let journalID = j.ManualJournalID {
+                    found[p.invoiceNumber] = XeroInvoice(InvoiceID: journalID, InvoiceNumber: p.invoiceNumber, Status: j.Status)
+                }
             }
             for p in unsure {
                 if let inv = found[p.invoiceNumber], let invoiceID = inv.InvoiceID {
@@ -222,7 +231,7 @@ struct SettlementRollback: Sendable {
             switch status {
             case "DELETED", "VOIDED": target = status
             case "DRAFT", "SUBMITTED": target = "DELETED"
-            case "AUTHORISED", "PAID": target = "VOIDED"
+            case "AUTHORISED", "PAID", "POSTED": target = "VOIDED"
             default: target = nil
             }
             let payments = detail.activePayments.count
@@ -276,7 +285,11 @@ struct SettlementRollback: Sendable {
                 try store.recordEvent(kind: .rollback, settlementID: id, message: "payment \(paymentID) of \(payment.Amount.map { "\($0)" } ?? "?") removed from \(p.invoiceNumber) in Xero (--remove-payments)")
             }
             let key = "lmb-rb-" + String(SHA256.hex("\(id)|\(generation)|\(p.part)|\(invoiceID)|\(target)").prefix(40))
-            let answer = try await client.changeInvoiceStatus(id: invoiceID, to: target, idempotencyKey: key)
+            let answer = p.type == CostOfGoodsDocument.journalType
+                ? XeroInvoiceDetail(InvoiceID: invoiceID, Status: try await client.changeManualJournalStatus(
+                    id: invoiceID, to: target, narration: ((try? JSONSerialization.jsonObject(with: Data(p.body.utf8))) as? [String: Any])?["Narration"] as? String,
+                    idempotencyKey: key).Status)
+                : try await client.changeInvoiceStatus(id: invoiceID, to: target, idempotencyKey: key)
             guard (answer.Status ?? "").uppercased() == target else {
                 throw RemoteFailure.xero(.unexpectedAnswer, "Xero answered the change of \(p.invoiceNumber) to \(target) with status \(answer.Status ?? "none")",
                                          status: 200, requestID: await client.lastCorrelationID,
@@ -296,6 +309,13 @@ struct SettlementRollback: Sendable {
 
     /// The document as Xero holds it now: by its InvoiceID, else by its number.
     func read(_ p: StoredPosting) async throws -> XeroInvoiceDetail {
+        if p.type == CostOfGoodsDocument.journalType {
+            // A manual journal has no payments: its status is all a rollback needs (DRAFT deleted, POSTED voided).
+            let j: XeroManualJournal?
+            if let journalID = p.xeroInvoiceID { j = try await client.manualJournal(id: journalID) } else { j = try await client.manualJournal(number: p.invoiceNumber) }
+            guard let j, let journalID = j.ManualJournalID else { return XeroInvoiceDetail(InvoiceID: nil, InvoiceNumber: p.invoiceNumber, Status: "DELETED") }
+            return XeroInvoiceDetail(InvoiceID: journalID, InvoiceNumber: p.invoiceNumber, Status: j.Status)
+        }
         if let invoiceID = p.xeroInvoiceID { return try await client.invoice(id: invoiceID) }
         guard let found = try await client.invoices(numbers: [p.invoiceNumber]).first(where: { $0.Status != "DELETED" && $0.Status != "VOIDED" }),
               let invoiceID = found.InvoiceID else {

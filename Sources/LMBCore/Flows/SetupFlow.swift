@@ -79,6 +79,8 @@ public struct SetupFlow: Sendable {
         public var code: String
         public var name: String
         public var type: String
+        /// Types an existing account may have; nil: the category's (`AccountRoles.allowedTypes`).
+        public var allowed: [String]? = nil
     }
 
     /// Every account the mapping books to, once per code (the first category naming a code decides its type).
@@ -142,10 +144,11 @@ public struct SetupFlow: Sendable {
         result.requests.append("GET TrackingCategories")
 
         // 2. Accounts.
-        for need in Self.accountNeeds(mapping) {
+        // With unit costs stored (or "cogs" set in config.json) the cost-of-goods accounts too (CostOfGoodsSending.swift).
+        for need in Self.accountNeeds(mapping) + (try Self.costOfGoodsNeeds(store: session.store, config: session.config, mapping: mapping)) {
             let label = "\(need.key): \(need.name)"
             if let a = accounts.first(where: { ($0.Code ?? "").caseInsensitiveCompare(need.code) == .orderedSame }) {
-                let allowed = AccountRoles.allowedTypes(need.category)
+                let allowed = need.allowed ?? AccountRoles.allowedTypes(need.category)
                 if let type = a.`Type`, !allowed.contains(type) {
                     result.conflicts.append(SetupItem(kind: "account", name: need.code,
                         detail: "\(label): account \(need.code) exists as \(a.Name ?? "?") with Type \(type); lmb books \(need.key) to \(allowed.joined(separator: "/")). It is not changed: point \(need.key) at another account with lmb setup --map \(need.key)=CODE, or change the account in Xero"))

@@ -40,6 +40,9 @@ extension SettlementReport.Summary {
             ("deposit", .money(depositMinor, exponent: e)), ("sales", .money(salesMinor, exponent: e)), ("fees", .money(feesMinor, exponent: e)),
             ("feeShare", feeShare.map { .number($0.decimalString) } ?? .null), ("refunds", .money(refundsMinor, exponent: e)),
             ("refundRate", refundRate.map { .number($0.decimalString) } ?? .null),
+            ("costOfGoods", costedSettlements == 0 ? .null : .money(costOfGoodsMinor, exponent: e)),
+            ("grossMargin", grossMarginMinor.map { .money($0, exponent: e) } ?? .null),
+            ("grossMarginShare", grossMarginShare.map { .number($0.decimalString) } ?? .null),
         ])
     }
 }
@@ -55,6 +58,10 @@ extension SettlementReport.Settled {
             ("feeShare", waterfall.feeShare.map { .number($0.decimalString) } ?? .null),
             ("refunds", .money(waterfall.refundsMinor, exponent: e)),
             ("refundRate", waterfall.refundRate.map { .number($0.decimalString) } ?? .null),
+            ("costOfGoods", costOfGoodsMinor.map { .money($0, exponent: e) } ?? .null),
+            ("grossMargin", grossMarginMinor.map { .money($0, exponent: e) } ?? .null),
+            ("grossMarginShare", grossMarginShare.map { .number($0.decimalString) } ?? .null),
+            ("converted", .object(converted.sorted { $0.key < $1.key }.map { ($0.key, JSON.string($0.value)) })),
             ("previous", previous.map { .object([("id", .string($0.id)), ("deposit", .money($0.waterfall.depositMinor, exponent: e))]) } ?? .null),
             ("steps", .array(waterfall.steps.map { step in
                 .object([("category", .string(step.category.rawValue)), ("label", .string(step.label)),

@@ -164,7 +164,7 @@ struct ReportPage {
         let c = s.currency
         add("<article class=\"settlement\" id=\"\(Self.anchor(s.id))\">")
         add("<h3>Settlement \(Self.e(s.id)) <span class=\"deposit\">\(Self.money(s.depositMinor, c)) \(c.code)</span></h3>")
-        add("<p class=\"meta\">\(Self.e(s.marketplace)) · \(s.start) to \(s.end) · deposited \(s.depositDate) · \(Self.status(s.status)) · fees \(Self.percent(s.waterfall.feeShare)) of sales · refunds \(Self.percent(s.waterfall.refundRate)) of sales</p>")
+        add("<p class=\"meta\">\(Self.e(s.marketplace)) · \(s.start) to \(s.end) · deposited \(s.depositDate) · \(Self.status(s.status)) · fees \(Self.percent(s.waterfall.feeShare)) of sales · refunds \(Self.percent(s.waterfall.refundRate)) of sales\(s.costOfGoodsMinor.map { " · cost of goods \(Self.e(Self.money($0, s.currency)))" } ?? "")\(s.grossMarginMinor.map { " · gross margin after cost of goods \(Self.e(Self.money($0, s.currency)))" } ?? "")</p>")
         add("<div class=\"figures\">")
         add(WaterfallSVG.render(s.waterfall, currency: c, settlementID: s.id))
         add("<div class=\"scroll\"><table class=\"steps\">")

@@ -37,8 +37,15 @@ public struct SettlementReport: Sendable {
         public var waterfall: SettlementWaterfall
         /// The previous settlement (by end date) of the same marketplace and currency, whether or not in the period.
         public var previous: Previous?
+        /// What the cost-of-goods journal books for it (sales less returns at unit cost); nil: no cost applies.
+        public var costOfGoodsMinor: Int64? = nil
+        /// The base-currency amounts of its sent invoices in another currency ("EUR 5.79 = GBP 4.88"), by number.
+        public var converted: [String: String] = [:]
 
         public var depositMinor: Int64 { waterfall.depositMinor }
+        /// Net sales (sales and refunds) less cost of goods sold; nil without a cost of goods.
+        public var grossMarginMinor: Int64? { costOfGoodsMinor.map { waterfall.salesMinor + waterfall.refundsMinor - $0 } }
+        public var grossMarginShare: Percent? { grossMarginMinor.flatMap { Percent($0, of: waterfall.salesMinor + waterfall.refundsMinor) } }
     }
 
     public struct Previous: Sendable {
@@ -81,7 +88,13 @@ public struct SettlementReport: Sendable {
         public var salesMinor: Int64 = 0
         public var feesMinor: Int64 = 0
         public var refundsMinor: Int64 = 0
+        /// Over the settlements that have a cost of goods: its sum, and their net sales.
+        public var costOfGoodsMinor: Int64 = 0
+        public var costedNetSalesMinor: Int64 = 0
+        public var costedSettlements: Int = 0
 
+        public var grossMarginMinor: Int64? { costedSettlements == 0 ? nil : costedNetSalesMinor - costOfGoodsMinor }
+        public var grossMarginShare: Percent? { grossMarginMinor.flatMap { Percent($0, of: costedNetSalesMinor) } }
         public var feeShare: Percent? { Percent(-feesMinor, of: salesMinor) }
         public var refundRate: Percent? { Percent(-refundsMinor, of: salesMinor) }
     }
@@ -105,6 +118,11 @@ public struct SettlementReport: Sendable {
             summary.salesMinor += s.waterfall.salesMinor
             summary.feesMinor += s.waterfall.feesMinor
             summary.refundsMinor += s.waterfall.refundsMinor
+            if let cogs = s.costOfGoodsMinor {
+                summary.costOfGoodsMinor += cogs
+                summary.costedNetSalesMinor += s.waterfall.salesMinor + s.waterfall.refundsMinor
+                summary.costedSettlements += 1
+            }
             byKey[key] = summary
         }
         return byKey.values.sorted { ($0.marketplace, $0.currency.code) < ($1.marketplace, $1.currency.code) }
@@ -118,7 +136,7 @@ extension SettlementReport {
     /// Builds the report from the stored rows, booking each settlement exactly as sending does; no store yet is
     /// an empty report.
     /// - Throws: `LMBError.usage` for an id never imported, or a marketplace the store has never seen.
-    public static func build(store: Store?, mapping: Mapping, selection: ReportSelection) throws -> SettlementReport {
+    public static func build(store: Store?, mapping: Mapping, selection: ReportSelection, costOfGoods: CostOfGoodsSettings? = nil) throws -> SettlementReport {
         let all = try store?.allSettlements() ?? []
         if let id = selection.id, !all.contains(where: { $0.header.id == id }) {
             throw LMBError.usage("no settlement \(id) was ever imported; list the imported ones with: lmb settlements")
@@ -146,8 +164,13 @@ extension SettlementReport {
                                                         depositMinor: h.totalMinor, unmapped: ledger.unmapped))
                 continue
             }
-            report.settled.append(Settled(id: h.id, marketplace: marketplace, currency: h.currencyInfo, start: h.startDate, end: h.endDate,
-                                          depositDate: h.depositDate, status: status, waterfall: waterfall, previous: previousByKey[key]))
+            var settled = Settled(id: h.id, marketplace: marketplace, currency: h.currencyInfo, start: h.startDate, end: h.endDate,
+                                  depositDate: h.depositDate, status: status, waterfall: waterfall, previous: previousByKey[key])
+            if let costOfGoods {
+                settled.costOfGoodsMinor = try CostOfGoodsPlan.make(store: store, settlement: stored, booked: ledger, settings: costOfGoods)?.document?.journal.costMinor
+            }
+            settled.converted = try store.convertedAmounts(settlementID: h.id)
+            report.settled.append(settled)
             if let failure = failedSend(id: h.id, marketplace: marketplace, status: status, lastAttempt: attempts[h.id]) {
                 report.failed.append(failure)
             }

@@ -101,7 +101,9 @@ public struct Sender: Sendable {
     public static func readySettlements(store: Store, mapping: Mapping) throws -> [String] {
         let booking = Booking(store: store, mapping: mapping)
         return try store.allSettlements().filter { s in
-            try booking.status(s) != .sent   // needs-mapping ones are reported (exit 65), never sent
+            // needs-mapping ones are reported (exit 65), never sent; a cost-of-goods document not yet in Xero (refused,
+            // or not attempted because its invoice failed) is something left to send even when the invoices are sent.
+            try booking.status(s) != .sent || s.postingStates.contains { $0.part == CostOfGoodsDocument.part && $0.state != .sent }
         }.map(\.header.id)
     }
 
@@ -126,7 +128,9 @@ public struct Sender: Sendable {
             // Without knowing what Xero holds, nothing may be sent: report every target as failed.
             return try ids.map { id in try fail(id, failure, attempted: false) }
         }
+        await completePendingReferences(facts: facts)
         var plan = try decide(ids, facts: facts, resend: resend)
+        try recordPendingReferences(plan.documents, facts: facts)
         try store.recordSending(plan.documents.map(\.stored))
         let outcomes = try await post(plan.documents)
         await convertReferences(outcomes, facts: facts)
@@ -136,15 +140,17 @@ public struct Sender: Sendable {
     /// Step 1: documents an earlier run left `sending` — is the invoice in Xero already? Those that are get
     /// recorded as sent; the rest go again with the same body and key (Xero replays if it had it after all).
     func recoverUnsureDocuments() async throws -> [Document] {
-        let unsure = try store.unsurePostings().filter { recoveryScope?.contains($0.settlementID) ?? true }.map(Document.init)
-        guard !unsure.isEmpty else { return [] }
+        let all = try store.unsurePostings().filter { recoveryScope?.contains($0.settlementID) ?? true }.map(Document.init)
+        guard !all.isEmpty else { return [] }
+        // Cost-of-goods journals are looked up among the manual journals (CostOfGoodsSending.swift).
+        var resend = try await recoverUnsureJournals(all.filter { $0.type == CostOfGoodsDocument.journalType })
+        let unsure = all.filter { $0.type != CostOfGoodsDocument.journalType }
         var found: [String: XeroInvoice] = [:]
         for chunk in stride(from: 0, to: unsure.count, by: 40).map({ Array(unsure[$0..<min($0 + 40, unsure.count)]) }) {
             for inv in try await client.invoices(numbers: chunk.map(\.invoiceNumber)) where inv.Status != "DELETED" && inv.Status != "VOIDED" {
                 if let n = inv.InvoiceNumber { found[n] = inv }
             }
         }
-        var resend: [Document] = []
         for doc in unsure {
             if let inv = found[doc.invoiceNumber], let invoiceID = inv.InvoiceID {
                 try markSent(doc, invoiceID: invoiceID, status: inv.Status, recovered: true)
@@ -202,14 +208,17 @@ public struct Sender: Sendable {
                 plan.results[id] = try fail(id, RollbackFlow.unfinished(id), attempted: false)
                 continue
             }
-            try store.forgetFailedParts(settlementID: id, keeping: Set(booked.postings.map(\.part)))
+                // Cost of goods sold: its document goes with the invoice; a missing cost is a warning, never a hold.
+            let cogs = try costOfGoodsPlan(s, booked)
+            try store.forgetFailedParts(settlementID: id, keeping: Set(booked.postings.map(\.part) + (cogs?.document == nil ? [] : [CostOfGoodsDocument.part])))
             let stored = try store.postings(settlementID: id)
             let sent = stored.filter { $0.state == .sent }
             // Every account the documents still to send use must take their lines (exists, ACTIVE, not a bank or
             // system account): refused here in lmb's words, with `lmb setup` as the fix, rather than by Xero.
             let unsent = booked.postings.filter { p in !sent.contains { $0.part == p.part } }
-            if let accounts = facts.accounts, !unsent.isEmpty, resend.allSatisfy({ $0.settlementID != id }) {
-                let problems = AccountRoles.problems(unsent, accounts: accounts)
+            let cogsUnsent = cogs?.document.flatMap { d in sent.contains { $0.part == CostOfGoodsDocument.part } ? nil : d }
+            if let accounts = facts.accounts, !unsent.isEmpty || cogsUnsent != nil, resend.allSatisfy({ $0.settlementID != id }) {
+                let problems = AccountRoles.problems(unsent, accounts: accounts) + Self.costOfGoodsAccountProblems(cogsUnsent, accounts: accounts)
                 if !problems.isEmpty {
                     plan.results[id] = try fail(id, AccountProblem.failure(problems, settlementID: id), attempted: false)
                     continue
@@ -231,6 +240,18 @@ public struct Sender: Sendable {
                 let body = posting.xeroInvoice(status: status).rendered(pretty: false)
                 documents.append(Document(settlementID: id, part: posting.part, invoiceNumber: posting.invoiceNumber, type: posting.type.rawValue,
                                           body: body, key: Self.idempotencyKey(settlementID: id, part: posting.part, body: body)))
+            }
+            if let cogs, !documents.isEmpty || cogsUnsent != nil {
+                if let warning = cogs.warning(settlementID: id) { log(warning) }
+                if let document = cogsUnsent {
+                    if let pending = resend.first(where: { $0.settlementID == id && $0.part == CostOfGoodsDocument.part }) {
+                        documents.append(pending)
+                    } else {
+                        let body = document.body(invoiceStatus: status).rendered(pretty: false)
+                        documents.append(Document(settlementID: id, part: CostOfGoodsDocument.part, invoiceNumber: document.number, type: document.type,
+                                                  body: body, key: Self.idempotencyKey(settlementID: id, part: CostOfGoodsDocument.part, body: body)))
+                    }
+                }
             }
             if let tooLarge = sizeRefusal(documents) {
                 plan.results[id] = try fail(id, tooLarge, attempted: false)
@@ -262,11 +283,13 @@ public struct Sender: Sendable {
 
     /// Step 4: post the documents in batches that Xero accepts (≤ 50 documents, ≤ 3.5 MB), paced by Xero's
     /// remaining-calls header. After a failure that is not about one document, the rest are not attempted.
-    func post(_ documents: [Document]) async throws -> [String: [(Document, Result<XeroInvoice, RemoteFailure>)]] {
+    func post(_ all: [Document]) async throws -> [String: [(Document, Result<XeroInvoice, RemoteFailure>)]] {
         var outcomes: [String: [(Document, Result<XeroInvoice, RemoteFailure>)]] = [:]
         var stop: RemoteFailure?
         var done = 0
-        defer { progress(documents.count, documents.count) }
+        defer { progress(all.count, all.count) }
+        // Invoices and bills first, in batches; each settlement's cost-of-goods journal after its invoice.
+        let documents = all.filter { $0.type != CostOfGoodsDocument.journalType }
         for batch in Self.batches(documents, maxCount: batchSize, maxBytes: maxBodyBytes) {
             progress(done, documents.count)
             done += batch.count
@@ -296,6 +319,13 @@ public struct Sender: Sendable {
                 }
                 if failure.classification != .validationFailed { stop = failure }
             }
+        }
+        for doc in all where doc.type == CostOfGoodsDocument.journalType {
+            progress(done, all.count)
+            done += 1
+            let result = try await postJournal(doc, stop: stop, invoiceFailed: (outcomes[doc.settlementID] ?? []).contains { if case .failure = $0.1 { return true } else { return false } })
+            if case .failure(let f) = result, f.classification != .validationFailed, !f.message.hasPrefix("not attempted") { stop = f }
+            outcomes[doc.settlementID, default: []].append((doc, result))
         }
         return outcomes
     }
@@ -334,16 +364,18 @@ public struct Sender: Sendable {
         for id in plan.order where plan.results[id] == nil {
             let results = outcomes[id] ?? []
             let failures = results.compactMap { if case .failure(let f) = $0.1 { return f } else { return nil } }
-            let invoices = results.compactMap { if case .success(let i) = $0.1 { return i } else { return nil } }
+            let invoices = results.filter { $0.0.part != CostOfGoodsDocument.part }.compactMap { if case .success(let i) = $0.1 { return i } else { return nil } }
             if let f = failures.first {
                 plan.results[id] = try fail(id, f, attempted: true)
                 continue
             }
-            let sent = try store.postings(settlementID: id).filter { $0.state == .sent }
+            let all = try store.postings(settlementID: id).filter { $0.state == .sent }
+            let sent = all.filter { $0.part != CostOfGoodsDocument.part }
             let numbers = sent.map(\.invoiceNumber)
             let ids = sent.compactMap(\.xeroInvoiceID)
+            let cogs = results.first { $0.0.part == CostOfGoodsDocument.part }.map { " with cost of goods sold \($0.0.invoiceNumber) (\($0.0.type == CostOfGoodsDocument.journalType ? "manual journal" : "zero-total bill"))" } ?? ""
             plan.results[id] = SendResult(settlementID: id, outcome: .sent, classification: .ok,
-                                          message: "sent as \(numbers.joined(separator: ", ")) (\(invoices.compactMap(\.Status).first ?? status))",
+                                          message: "sent as \(numbers.joined(separator: ", ")) (\(invoices.compactMap(\.Status).first ?? status))\(cogs)",
                                           invoiceIDs: ids, invoiceNumbers: numbers)
             try store.recordEvent(kind: .sendAttempt, settlementID: id, message: "sent to Xero as \(numbers.joined(separator: ", "))",
                                   detail: .object([("classification", .string("ok")), ("invoiceIds", .array(ids.map(JSON.string))),

@@ -194,7 +194,8 @@ struct ParseRun {
                     let entry = ParsedEntry(
                         line: lineNo, transactionType: tt, amountType: amountType, amountDescription: description,
                         marketplace: market, orderID: cols.orderID.map(field) ?? Self.empty,
-                        sku: cols.sku.map(field) ?? Self.empty, amountMinor: value, postedDate: posted)
+                        sku: cols.sku.map(field) ?? Self.empty, quantity: cols.quantity.map(field) ?? Self.empty,
+                        fulfilment: cols.fulfilment.map(field) ?? Self.empty, amountMinor: value, postedDate: posted)
                     try onEntry(entry, &text)
                 }
             }

@@ -10,6 +10,10 @@ public struct ParsedEntry {
     public var marketplace: UnsafeBufferPointer<UInt8>
     public var orderID: UnsafeBufferPointer<UInt8>
     public var sku: UnsafeBufferPointer<UInt8>
+    /// quantity-purchased and fulfillment-id (AFN/MFN) as the row gives them; empty when absent (refund rows often
+    /// carry no quantity) or when the file has no such column.
+    public var quantity: UnsafeBufferPointer<UInt8> = UnsafeBufferPointer(start: nil, count: 0)
+    public var fulfilment: UnsafeBufferPointer<UInt8> = UnsafeBufferPointer(start: nil, count: 0)
     public var amountMinor: Int64
     public var postedDate: CalendarDate?
 }
@@ -42,6 +46,8 @@ public struct SettlementParser {
         var settlementID, startDate, endDate, depositDate, totalAmount, currency, transactionType: Int
         var amountType: Int?
         var marketplace, orderID, sku, postedDate: Int?
+        /// quantity-purchased and fulfillment-id, read for cost of goods sold (rows stored with the import).
+        var quantity, fulfilment: Int?
         var amounts: [AmountColumn]
 
         init(format: SettlementFormat, settlementID: Int, startDate: Int, endDate: Int, depositDate: Int,
@@ -58,7 +64,7 @@ public struct SettlementParser {
             var used = [settlementID, startDate, endDate, depositDate, totalAmount, currency, transactionType]
             used += [amountType, marketplace, postedDate].compactMap { $0 }
             used += amounts.flatMap { [$0.amount] + ($0.description.map { [$0] } ?? []) }
-            if withRowDetail { used += [orderID, sku].compactMap { $0 } }
+            if withRowDetail { used += [orderID, sku, quantity, fulfilment].compactMap { $0 } }
             return (used.max() ?? 0) + 1
         }
     }
@@ -99,7 +105,7 @@ public struct SettlementParser {
                 amounts.append(AmountColumn(amount: a, description: d, amountType: c.amountType))
             }
         }
-        return Columns(
+        let found = Columns(
             format: format,
             settlementID: try required("settlement-id"), startDate: try required("settlement-start-date"),
             endDate: try required("settlement-end-date"), depositDate: try required("deposit-date"),
@@ -109,6 +115,9 @@ public struct SettlementParser {
             marketplace: index["marketplace-name"], orderID: index["order-id"], sku: index["sku"],
             postedDate: index["posted-date"] ?? index["posted-date-time"],
             amounts: amounts)
+        found.quantity = index["quantity-purchased"]
+        found.fulfilment = index["fulfillment-id"]
+        return found
     }
 
     func fail(_ line: Int?, _ message: String, _ kind: SettlementFileError.Kind = .malformed) -> SettlementFileError {

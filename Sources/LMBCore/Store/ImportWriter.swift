@@ -95,6 +95,9 @@ public final class ImportWriter {
         try bind(9, entry.orderID, nullIfEmpty: true)
         try bind(10, entry.sku, nullIfEmpty: true)
         try bind(11, entry.marketplace, nullIfEmpty: true)
+        if let q = Self.quantity(entry.quantity) { sqlite3_bind_int64(s, 12, q) } else { sqlite3_bind_null(s, 12) }
+        // '' (not NULL) when the row states no channel: NULL is kept for rows imported before lmb stored it.
+        try bind(13, entry.fulfilment)
         let rc = sqlite3_step(s)
         guard rc == SQLITE_DONE else {
             throw LMBError.io("the store refused a row: \(String(cString: sqlite3_errstr(rc)))")
@@ -106,7 +109,7 @@ public final class ImportWriter {
                        amountMinor: Int64, postedDate: CalendarDate?, orderID: String?, sku: String?, marketplace: String?) throws {
         if line == lastLine { seq += 1 } else { seq = 0; lastLine = line }
         try rowStatement().execute(arguments: [settlementID, line, seq, transactionType, amountType, amountDescription, amountMinor,
-                                               postedDate?.description, orderID, sku, marketplace])
+                                               postedDate?.description, orderID, sku, marketplace, nil, nil])
     }
 
     /// Stores the settlement, its groups and an import event, once its rows are in.
@@ -135,10 +138,25 @@ public final class ImportWriter {
         if let rowInsert { return rowInsert }
         let s = try db.makeStatement(sql: """
             INSERT INTO transaction_row (settlement_id, line, seq, transaction_type, amount_type, amount_description,
-                amount_minor, posted_date, order_id, sku, marketplace) VALUES (?,?,?,?,?,?,?,?,?,?,?)
+                amount_minor, posted_date, order_id, sku, marketplace, quantity, fulfilment) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)
             """)
         rowInsert = s
         return s
+    }
+
+    /// quantity-purchased as a whole number of units (spaces allowed around it); nil when empty or not a count.
+    static func quantity(_ b: UnsafeBufferPointer<UInt8>) -> Int64? {
+        var value: Int64 = 0
+        var digits = 0
+        var negative = false
+        for (i, c) in b.enumerated() {
+            if c == 32 { continue }
+            if c == 45, digits == 0, i + 1 < b.count { negative = true; continue }
+            guard c >= 48, c <= 57, digits < 9 else { return nil }
+            value = value * 10 + Int64(c - 48)
+            digits += 1
+        }
+        return digits == 0 ? nil : (negative ? -value : value)
     }
 
     static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)

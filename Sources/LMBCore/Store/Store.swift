@@ -217,6 +217,16 @@ public final class Store: @unchecked Sendable {
             // Unit costs by SKU for cost of goods sold (Store/CostStore.swift).
             try Store.createCostTables(db)
         }
+        m.registerMigration("v-cogs-units") { db in
+            // Units and fulfilment channel per row for the cost-of-goods journal (Store/CostStore.swift): rows imported
+            // before this migration keep NULL, which means unknown (never guessed as one unit).
+            try Store.addUnitColumns(db)
+        }
+        m.registerMigration("v-cogs-pending-references") { db in
+            // Foreign-currency Reference updates recorded before the PUT, so a kill before the update is completed
+            // by the next send (Store/ReferenceStore.swift).
+            try Store.createPendingReferenceTable(db)
+        }
         return m
     }
 }

@@ -19,6 +19,10 @@ public struct LMBConfig: Codable, Sendable, Equatable {
     public var tax: TaxProfile?
     /// How many selling accounts and organisations `fetch`, `send --all` and `sync` work on at once (default 8).
     public var jobs: Int?
+    /// Cost of goods sold: "journal" (default), "bill" or "off", and its two accounts (CostOfGoodsSettings).
+    public var cogs: String?
+    public var cogsAccount: String?
+    public var inventoryAccount: String?
 
     public struct NotifyConfig: Codable, Sendable, Equatable {
         public var webhook: String?
@@ -31,6 +35,7 @@ public struct LMBConfig: Codable, Sendable, Equatable {
         case connectTimeoutSeconds = "connect_timeout_seconds", timeoutSeconds = "timeout_seconds"
         case maxRetryAfterSeconds = "max_retry_after_seconds", amazon
         case notify, tax, jobs
+        case cogs, cogsAccount = "cogs_account", inventoryAccount = "inventory_account"
     }
 
     /// Clients worked on at once when no `--jobs` is given: config.json's "jobs", else 8.

@@ -57,6 +57,9 @@ extension SandboxEngine {
             return envelope("ManualJournals", [j])
         case ("PUT", "manualjournals", 1), ("POST", "manualjournals", 1):
             return idempotent(r) { createManualJournals(r) }
+        case ("POST", "manualjournals", 2):
+            guard let i = books.manualJournals.firstIndex(where: { ($0["ManualJournalID"] as? String) == parts[1].lowercased() }) else { return nil }
+            return idempotent(r) { updateManualJournalStatus(r, index: i) }
         default:
             return nil
         }

@@ -266,6 +266,30 @@ extension SandboxEngine {
         return journal
     }
 
+    /// `POST /ManualJournals/{id}` with a Status: a DRAFT journal may be POSTED or DELETED, a POSTED one VOIDED (Xero
+    /// refuses to delete a posted journal); the same status again changes nothing; anything else is a ValidationException.
+    func updateManualJournalStatus(_ r: SandboxRequest, index i: Int) -> SandboxResponse {
+        let item: [String: Any]
+        switch jsonObject(r) {
+        case .failure(let m): return Self.postDataInvalid(m)
+        case .success(let o): item = (o["ManualJournals"] as? [[String: Any]])?.first ?? o
+        }
+        var stored = books.manualJournals[i]
+        let id = stored["ManualJournalID"] as? String ?? ""
+        if let sentID = item["ManualJournalID"] as? String, sentID.lowercased() != id {
+            return Self.validationException([Self.element(item, ["The ManualJournalID in the body does not match the one in the URL."])])
+        }
+        let current = (stored["Status"] as? String ?? "DRAFT").uppercased()
+        guard let target = (item["Status"] as? String)?.uppercased(), target != current else { return envelope("ManualJournals", [stored]) }
+        guard ["DRAFT>POSTED", "DRAFT>DELETED", "POSTED>VOIDED"].contains("\(current)>\(target)") else {
+            return Self.validationException([Self.element(stored, ["A manual journal with status \(current) cannot be changed to \(target)."])])
+        }
+        stored["Status"] = target
+        stored["UpdatedDateUTC"] = Self.xeroDate(now)
+        books.manualJournals[i] = stored
+        return envelope("ManualJournals", [stored])
+    }
+
     /// `PUT /ManualJournals`: Narration required, lines on existing accounts, debits (positive) equal to credits
     /// (negative). Journals carry no tax arithmetic here: a TaxType is checked and kept, no tax line is added.
     func createManualJournals(_ r: SandboxRequest) -> SandboxResponse {

@@ -50,6 +50,8 @@ extension LMB {
                 let marketplace: String
                 let result: LedgerResult
                 var isFile = false
+                // A stored settlement's cost-of-goods journal (or bill), shown beside the invoice as send will post it.
+                var cogs: CostOfGoodsPlan?
                 let store = try ctx.existingStore()
                 if InputFile.namesFile(target) {
                     try InputFile.check(target)
@@ -73,6 +75,9 @@ extension LMB {
                     }
                     (header, marketplace) = (s.header, s.marketplace)
                     result = try Booking(store: store, mapping: mapping).book(s)
+                    if !result.needsMapping {
+                        cogs = try CostOfGoodsPlan.make(store: store, settlement: s, booked: result, settings: try CostOfGoodsSettings(config: try ctx.config()))
+                    }
                 }
                 if result.needsMapping {
                     Terminal.err(Render.unmappedText(settlementID: header.id, result.unmapped, currency: header.currencyInfo))
@@ -83,10 +88,18 @@ extension LMB {
                     return .dataError
                 }
                 Render.warnBookedToOther(settlementID: header.id, result, currency: header.currencyInfo)
+                if let warning = cogs?.warning(settlementID: header.id), !ctx.output.quiet { Terminal.err(warning) }
                 if global.json {
-                    Terminal.out(Posting.requestBody(result.postings).rendered())
+                    // The bodies send will PUT: the invoices (a cost-of-goods bill among them), and the journal beside them.
+                    var invoices = result.postings.map { $0.xeroInvoice() }
+                    var pairs: [(String, JSON)] = []
+                    if let d = cogs?.document {
+                        if d.mode == .bill { invoices.append(d.body(invoiceStatus: "DRAFT")) } else { pairs.append(("ManualJournals", .array([d.body(invoiceStatus: "DRAFT")]))) }
+                    }
+                    Terminal.out(JSON.object([("Invoices", .array(invoices))] + pairs).rendered())
                 } else {
                     Terminal.out(Render.preview(header: header, marketplace: marketplace, result: result, fromFile: isFile))
+                    if let cogs { Terminal.out("\n" + cogs.previewText()) }
                     // Both amounts once Xero has applied the organisation's rate to the sent invoice (Sending/ForeignCurrencyReference.swift).
                     if !isFile, let converted = try store?.convertedAmounts(settlementID: header.id), !converted.isEmpty {
                         for (number, note) in converted.sorted(by: { $0.key < $1.key }) { Terminal.out("\(number): \(note) (the organisation's rate in Xero)") }

@@ -66,7 +66,8 @@ extension LMB {
                 let selection = ReportSelection(id: id, since: try Self.day(since, "--since"), until: try Self.day(until, "--until"), marketplace: marketplace)
                 // Reading never creates a home or a store: no store yet is an empty report.
                 let store = FileManager.default.fileExists(atPath: ctx.home.storePath) ? try ctx.store() : nil
-                let report = try SettlementReport.build(store: store, mapping: try ctx.mapping(), selection: selection)
+                let report = try SettlementReport.build(store: store, mapping: try ctx.mapping(), selection: selection,
+                                                        costOfGoods: try CostOfGoodsSettings(config: try ctx.config()))
                 if global.json {
                     Terminal.out(report.json.rendered())
                     return .ok
@@ -94,6 +95,20 @@ extension LMB {
             let what = count == 0 ? "no settlement with a waterfall yet" : "\(count) settlement\(count == 1 ? "" : "s") (\(groups.joined(separator: ", ")))"
             var lines = ["Wrote the report to \(path): \(what).",
                          "Open it in any browser; it needs no network."]
+            // Gross margin after cost of goods sold, per settlement and over the period (settlements with costs only).
+            for s in report.settled {
+                if let cogs = s.costOfGoodsMinor, let margin = s.grossMarginMinor {
+                    let e = s.currency.exponent
+                    lines.append("\(s.id): cost of goods \(Money.format(cogs, exponent: e)) \(s.currency.code), gross margin \(Money.format(margin, exponent: e)) \(s.currency.code)\(s.grossMarginShare.map { " (\($0) of net sales)" } ?? "")")
+                }
+                for (number, note) in s.converted.sorted(by: { $0.key < $1.key }) { lines.append("\(s.id): \(number) \(note)") }
+            }
+            for m in report.summaries {
+                if let margin = m.grossMarginMinor {
+                    let e = m.currency.exponent
+                    lines.append("period, \(m.marketplace) \(m.currency.code): cost of goods \(Money.format(m.costOfGoodsMinor, exponent: e)), gross margin \(Money.format(margin, exponent: e))\(m.grossMarginShare.map { " (\($0) of net sales)" } ?? "") over \(m.costedSettlements) settlement(s) with costs")
+                }
+            }
             for s in report.needsMapping { lines.append("needs mapping: \(s.id) — see what to map with: \(s.command)") }
             for f in report.failed { lines.append("failed to send: \(f.id) [\(f.classification)] — \(f.command)") }
             return lines.joined(separator: "\n")
