@@ -36,5 +36,23 @@ extension EndToEnd {
             let converted = settled?["converted"] as? [String: String] ?? [:]
             #expect(converted.values.contains("EUR 1090.57 = GBP 919.15"), "\(report.stdout)")
         }
+
+        @Test("a USD bill in a GBP organisation carries the converted amount in its number (a bill has no Reference), once")
+        func billCarriesConversion() async throws {
+            let s = try await SetupE2ETests.home(["version": "UK"], fixtures: ["v2-negative.txt"])
+            try await s.control("currencies", ["USD": "0.7900"])
+            #expect(try await s.run(["setup"]).status == 0)
+            let r = try await s.run(["send", "60000000006"])
+            #expect(r.status == 0, "\(r.stderr)")
+            let bills = try await s.invoices()
+            #expect(bills.count == 1)
+            #expect(bills.first?["Type"] as? String == "ACCPAY")
+            let number = bills.first?["InvoiceNumber"] as? String ?? ""
+            #expect(number.hasPrefix("AMZ-60000000006") && number.contains("(USD 59.71 = GBP "), "\(number)")
+            // Sent again: nothing new, the number unchanged.
+            #expect(try await s.run(["send", "60000000006"]).status == 0)
+            #expect(try await s.invoices().count == 1)
+            #expect(try await s.invoices().first?["InvoiceNumber"] as? String == number)
+        }
     }
 }

@@ -32,6 +32,17 @@ extension SandboxEngine {
             stored["UpdatedDateUTC"] = Self.xeroDate(now)
             invoices[i] = stored
         }
+        // So may the number (a bill has no Reference: Xero shows its number as the reference), kept unique per type.
+        if let number = item["InvoiceNumber"] as? String, !number.isEmpty, number != stored["InvoiceNumber"] as? String,
+           !["VOIDED", "DELETED"].contains(current) {
+            let type = stored["Type"] as? String
+            if invoices.contains(where: { $0["InvoiceNumber"] as? String == number && $0["Type"] as? String == type }) {
+                return Self.validationException([Self.element(item, ["Invoice # must be unique."])])
+            }
+            stored["InvoiceNumber"] = number
+            stored["UpdatedDateUTC"] = Self.xeroDate(now)
+            invoices[i] = stored
+        }
         guard let target = (item["Status"] as? String)?.uppercased(), target != current else {
             return envelope("Invoices", [stored])
         }
