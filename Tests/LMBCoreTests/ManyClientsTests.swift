@@ -15,19 +15,37 @@ struct ManyClientsTests {
         var peakValue: Int { lock.withLock { peak } }
     }
 
-    @Test("Concurrently.map keeps the input's order and never runs more than `jobs` at once", arguments: [1, 3, 8])
+    /// Holds the first `need` arrivals until all of them are in: no sleep, no race.
+    actor Gate {
+        let need: Int
+        var arrived = 0
+        var waiting: [CheckedContinuation<Void, Never>] = []
+        init(need: Int) { self.need = need }
+        func arrive() async {
+            arrived += 1
+            if arrived >= need {
+                waiting.forEach { $0.resume() }
+                waiting = []
+                return
+            }
+            await withCheckedContinuation { waiting.append($0) }
+        }
+    }
+
+    @Test("Concurrently.map keeps the input's order and runs exactly `jobs` at once", arguments: [1, 3, 8])
     func boundedAndOrdered(jobs: Int) async {
         let meter = Meter()
         let items = Array(0..<20)
+        let gate = Gate(need: jobs)
         let out = await Concurrently.map(items, jobs: jobs) { i in
             meter.enter()
-            try? await Task.sleep(nanoseconds: UInt64((20 - i) % 7) * 2_000_000)
+            // The first batch waits until every one of it has started: if map ran fewer at once, this would hang.
+            if i < jobs { await gate.arrive() }
             meter.leave()
             return i * 10
         }
         #expect(out == items.map { $0 * 10 })
-        #expect(meter.peakValue <= jobs)
-        if jobs > 1 { #expect(meter.peakValue > 1) }
+        #expect(meter.peakValue == jobs)
     }
 
     func home() throws -> LMBHome {

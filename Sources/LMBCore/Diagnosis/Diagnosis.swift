@@ -82,11 +82,10 @@ public struct Diagnoser: Sendable {
 
     /// Each connected channel's own checks, in the order a fetch meets them.
     func channelChecks() async -> [DiagnosticCheck] {
-        let config: LMBConfig
         let store: Store
         do {
             store = try self.store.get()
-            config = try LMBConfig.load(home: home, environment: environment)
+            _ = try LMBConfig.load(home: home, environment: environment)   // the channels' checks need it readable
         } catch {
             return [.warn("amazon_credentials", "not checked: the store or configuration could not be read (see above)")]
         }
@@ -94,10 +93,7 @@ public struct Diagnoser: Sendable {
         guard !channels.isEmpty else {
             return [.pass("amazon_credentials", "no Amazon selling account is connected: settlements come from lmb import (lmb amazon connect to fetch them)")]
         }
-        let env = ChannelEnvironment(store: store, home: home, transport: transport, clock: clock, environment: environment, config: config)
-        var checks: [DiagnosticCheck] = []
-        for channel in channels { checks += await channel.diagnose(env, offline: offline) }
-        return checks
+        return await channelChecks(channels)
     }
 
     func runXero() async -> DiagnosisReport {

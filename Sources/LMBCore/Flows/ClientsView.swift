@@ -58,7 +58,8 @@ public struct ClientsView: Sendable {
         }
 
         // Where each settlement goes, and how it stands.
-        let ids = try store.allSettlements().map(\.header.id)
+        let settlements = try store.allSettlements()
+        let ids = settlements.map(\.header.id)
         let tenants = try SendRouting.tenants(ids, store: store, tenant: nil, explicit: false)
         let booking = Booking(store: store, mapping: mapping)
         let lastSent = try store.lastSentAt()
@@ -66,7 +67,7 @@ public struct ClientsView: Sendable {
         let bindings = try store.settlementBindings()
         var failures: [String: String] = [:]
         var counts: [String: (ready: Int, mapping: Int, failed: Int, sent: Int, waiting: Int, last: String?)] = [:]
-        for s in try store.allSettlements() {
+        for s in settlements {
             let key = tenants[s.header.id] ?? bindings[s.header.id]?.tenantID ?? defaultID ?? ""
             var c = counts[key] ?? (0, 0, 0, 0, 0, nil)
             switch try booking.status(s) {
