@@ -258,6 +258,36 @@ extension EndToEnd {
             let r16 = try await s.run(["import", sixteen])
             #expect(r16.status == 0, "\(r16.stderr)")
             #expect(try await E2E.column("SELECT total_minor FROM settlement WHERE id = 'SHP-20241104-USD'", home: s.home) == ["4045"])
+            // The pending charge is kept apart: in no settlement, listed, never sent.
+            #expect(r16.stdout.contains("kept 1 row of Shopify payouts not yet paid (net 19.12 USD)"), "\(r16.stdout)")
+            let pending = try await s.run(["shopify", "pending", "--json"])
+            #expect(pending.status == 0, "\(pending.stderr)")
+            let kept = try #require(try E2E.json(pending.stdout) as? [[String: Any]], "\(pending.stdout)")
+            #expect(kept.count == 1 && kept.first?["order"] as? String == "#1003" && kept.first?["net"] as? Double == 19.12
+                    && kept.first?["payoutStatus"] as? String == "pending", "\(kept)")
+            #expect(try await E2E.count("SELECT COUNT(*) FROM transaction_row WHERE order_id = '#1003'", home: s.home) == 0)
+            #expect(try await s.connect().status == 0)
+            let send = try await s.run(["send", "--all", "--json"])
+            #expect(send.status == 0, "\(send.stderr)")
+            let sent = try await s.invoices().filter { ($0["InvoiceNumber"] as? String)?.hasPrefix("SHP-") == true }
+            #expect(Set(sent.compactMap { $0["InvoiceNumber"] as? String }) == ["SHP-700000001", "SHP-700000002", "SHP-20241104-USD"])
+            let total = sent.first { $0["InvoiceNumber"] as? String == "SHP-20241104-USD" }?["Total"]
+            #expect((total as? Double) == 40.45 || (total as? String) == "40.45", "the payout's deposit, without the pending row: \(String(describing: total))")
+            // Paid later: the next export's payout takes its place; the row is no longer pending.
+            let paid = dir + "/paid16.csv"
+            try """
+                \(ShopifyE2E.header16)
+                2024-11-06 12:00:00 -0400,charge,#1003,visa,online,paid,2024-11-08,2024-11-08,20.00,0.88,19.12,#12345678901236,card,20.00,USD,USD
+                2024-11-08 02:00:00 -0400,payout,,,,paid,2024-11-08,2024-11-08,-19.12,0.00,-19.12,,,,,USD
+
+                """.write(toFile: paid, atomically: true, encoding: .utf8)
+            let rPaid = try await s.run(["import", "--json", paid])
+            #expect(rPaid.status == 0, "\(rPaid.stderr)")
+            let outcomes = try #require(try E2E.json(rPaid.stdout) as? [[String: Any]], "\(rPaid.stdout)")
+            #expect(outcomes.map { $0["outcome"] as? String } == ["imported", "pending"], "\(outcomes)")
+            #expect(outcomes.last?["replaced"] as? Int == 1 && outcomes.last?["waiting"] as? Int == 0, "\(outcomes)")
+            #expect(try await E2E.count("SELECT COUNT(*) FROM pending_payout_row", home: s.home) == 0)
+            #expect(try await E2E.column("SELECT total_minor FROM settlement WHERE id = 'SHP-20241108-USD'", home: s.home) == ["1912"])
             let wrong = dir + "/wrong.csv"
             try """
                 \(ShopifyE2E.header16)
@@ -268,7 +298,7 @@ extension EndToEnd {
             let bad = try await s.run(["import", wrong])
             #expect(bad.status == 65)
             #expect(bad.stderr.contains("does not add up"), "\(bad.stderr)")
-            #expect(try await E2E.count("SELECT COUNT(*) FROM settlement", home: s.home) == 3)
+            #expect(try await E2E.count("SELECT COUNT(*) FROM settlement", home: s.home) == 4)
         }
     }
 }

@@ -132,6 +132,64 @@ struct ShopifyChannelTests {
         #expect(result.postings.first?.invoiceNumber == "SHP-1" && result.postings.first?.contactName == "Shopify Payments")
     }
 
+    @Test("rows of payouts not yet paid are kept apart, in no settlement; a later export that shows them paid replaces them; an older export does not bring them back")
+    func pendingRows() throws {
+        let header = "Transaction Date,Type,Order,Card Brand,Card Source,Payout Status,Payout Date,Available On,Amount,Fee,Net,Checkout,Payment Method Name,Presentment Amount,Presentment Currency,Currency"
+        let paidRows = """
+            2024-11-01 10:00:00 -0400,charge,#1001,visa,online,paid,2024-11-04,2024-11-04,45.52,1.62,43.90,#1,card,45.52,USD,USD
+            2024-11-04 02:00:00 -0400,payout,,,,paid,2024-11-04,2024-11-04,-43.90,0.00,-43.90,,,,,USD
+            """
+        let early = try writeTemp("""
+            \(header)
+            \(paidRows)
+            2024-11-06 12:00:00 -0400,charge,#1003,visa,online,pending,,2024-11-08,20.00,0.88,19.12,#3,card,20.00,USD,USD
+            2024-11-06 13:00:00 -0400,adjustment,,,,pending,,2024-11-08,-2.00,0.00,-2.00,,,,,USD
+            2024-11-06 13:00:00 -0400,adjustment,,,,pending,,2024-11-08,-2.00,0.00,-2.00,,,,,USD
+
+            """, name: "early.csv")
+        let contents = try ShopifyPaymentsExport(path: early).contents()
+        #expect(contents.payouts.map(\.settlement.header.id) == ["SHP-20241104-USD"])
+        #expect(contents.payouts.first?.settlement.header.totalMinor == 4390)
+        #expect(contents.pending.map(\.netMinor) == [1912, -200, -200])
+        #expect(Set(contents.pending.map(\.fingerprint)).count == 3, "identical rows are told apart")
+        #expect(contents.pending.first?.payoutStatus == "pending" && contents.pending.first?.orderID == "#1003")
+
+        let store = try Store.open(home: try temporaryHome())
+        let importer = Importer(store: store)
+        let first = try importer.importContents(path: early, conflict: .refuse)
+        #expect(first.outcomes.map(\.verb) == ["imported"])
+        #expect(first.pending == PendingImport(kept: 3, alreadyPaid: 0, replaced: 0, totals: [.init(currency: "USD", rows: 3, netMinor: 1512)], waiting: 3))
+        #expect(try store.pendingPayoutRows(format: .shopify).count == 3)
+        #expect(try store.allSettlements().map(\.header.id) == ["SHP-20241104-USD"], "a pending row is in no settlement")
+        // The same export again: the rows are kept once.
+        #expect(try importer.importContents(path: early, conflict: .refuse).pending?.waiting == 3)
+
+        let later = try writeTemp("""
+            \(header)
+            2024-11-06 12:00:00 -0400,charge,#1003,visa,online,paid,2024-11-11,2024-11-08,20.00,0.88,19.12,#3,card,20.00,USD,USD
+            2024-11-06 13:00:00 -0400,adjustment,,,,paid,2024-11-11,2024-11-08,-2.00,0.00,-2.00,,,,,USD
+            2024-11-06 13:00:00 -0400,adjustment,,,,paid,2024-11-11,2024-11-08,-2.00,0.00,-2.00,,,,,USD
+            2024-11-11 02:00:00 -0400,payout,,,,paid,2024-11-11,2024-11-11,-15.12,0.00,-15.12,,,,,USD
+            2024-11-12 09:00:00 -0400,charge,#1004,visa,online,scheduled,2024-11-18,2024-11-14,5.00,0.30,4.70,#4,card,5.00,USD,USD
+
+            """, name: "later.csv")
+        let second = try importer.importContents(path: later, conflict: .refuse)
+        #expect(second.outcomes.map { $0.settlement.header.id } == ["SHP-20241111-USD"])
+        #expect(second.pending?.replaced == 3 && second.pending?.kept == 1 && second.pending?.waiting == 1)
+        #expect(try store.pendingPayoutRows(format: .shopify).map(\.orderID) == ["#1004"])
+
+        // The early export once more: its pending rows are in a stored payout now, so they are not kept again.
+        let again = try importer.importContents(path: early, conflict: .refuse)
+        #expect(again.pending?.alreadyPaid == 3 && again.pending?.kept == 0 && again.pending?.waiting == 1)
+
+        // A file of pending rows only is not refused: nothing to send, its rows kept.
+        let onlyPending = try writeTemp("\(header)\n2024-11-20 09:00:00 -0400,charge,#1005,visa,online,pending,,2024-11-22,7.00,0.40,6.60,#5,card,7.00,USD,USD\n",
+                                        name: "pending.csv")
+        let third = try importer.importContents(path: onlyPending, conflict: .refuse)
+        #expect(third.outcomes.isEmpty && third.pending?.kept == 1 && third.pending?.waiting == 2)
+        #expect(throws: SettlementFileError.self) { try ShopifyPaymentsExport(path: onlyPending).parse() }
+    }
+
     @Test("the document a fetch writes negates the payout net as text, and reads back through the export parser")
     func document() throws {
         #expect(ShopifyPayoutDocument.negate("41.9") == "-41.9" && ShopifyPayoutDocument.negate("-0.5") == "0.5")

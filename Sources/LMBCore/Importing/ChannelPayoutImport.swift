@@ -64,6 +64,15 @@ public enum ChannelExports {
         }
     }
 
+    /// The payouts a Shopify or eBay file holds and the rows of payouts not yet paid it keeps; nil for any other format.
+    static func contents(path: String, format: SettlementFormat?, displayName: String? = nil) throws -> ChannelExportContents? {
+        switch format {
+        case .shopify?: return try ShopifyPaymentsExport(path: path, displayName: displayName).contents()
+        case .ebay?: return ChannelExportContents(payouts: try EbayTransactionReport(path: path, displayName: displayName).parse(), pending: [])
+        default: return nil
+        }
+    }
+
     /// The CSV records of a file, decoded as Etsy statements are (UTF-8, else Windows-1252).
     static func records(path: String, displayName: String, what: String) throws -> [(line: Int, fields: [String])] {
         func fail(_ line: Int?, _ message: String) -> SettlementFileError { SettlementFileError(.malformed, file: displayName, line: line, message) }
@@ -86,31 +95,55 @@ public enum ChannelExports {
 }
 
 extension Importer {
-    /// Channel payouts, all stored or none, each with its rows; the same content again is unchanged.
-    func importChannelPayouts(_ payouts: [ChannelPayoutSettlement], source: String, conflict: Conflict, record: Recorder?) throws -> [ImportOutcome] {
+    /// Channel payouts, all stored or none, each with its rows; the same content again is unchanged. In the same
+    /// transaction, pending rows the payouts now hold are replaced by them, and the file's own pending rows are kept.
+    func importChannelExport(_ contents: ChannelExportContents, format: SettlementFormat, source: String, conflict: Conflict,
+                             record: Recorder?) throws -> ImportResult {
         try store.importing { writer in
-            try payouts.map { payout -> ImportOutcome in
-                let p = payout.settlement
-                let existingHash = try writer.storedHash(of: p.header.id)
-                if let existingHash {
-                    if conflict != .replace {
-                        let outcome = try unchangedOrRefused(p, storedHash: existingHash, source: source, what: "payout", conflict: conflict)
-                        try record?(writer, outcome)
-                        return outcome
-                    }
-                    try writer.removeForReplacement(p.header.id)
+            let outcomes = try importChannelPayouts(contents.payouts, writer: writer, source: source, conflict: conflict, record: record)
+            let ids = contents.payouts.compactMap { p in p.settlement.header.id.hasPrefix("SHP-") ? String(p.settlement.header.id.dropFirst(4)) : nil }
+            let replaced = try writer.replacePaidPendingRows(format: format, payoutIDs: ids)
+            guard format == .shopify else { return ImportResult(outcomes: outcomes) }
+            let (kept, alreadyPaid) = try writer.keepPendingRows(contents.pending, source: source)
+            var totals: [PendingImport.Total] = []
+            for r in kept {
+                if let i = totals.firstIndex(where: { $0.currency == r.currency }) {
+                    totals[i].rows += 1
+                    totals[i].netMinor += r.netMinor
+                } else {
+                    totals.append(.init(currency: r.currency, rows: 1, netMinor: r.netMinor))
                 }
-                for r in payout.rows {
-                    try writer.insert(settlementID: p.header.id, line: r.line, transactionType: r.transactionType, amountType: r.amountType,
-                                      amountDescription: r.amountDescription, amountMinor: r.amountMinor, postedDate: r.date,
-                                      orderID: r.orderID, sku: nil, marketplace: p.marketplace)
-                }
-                try writer.saveSettlement(p, sourceFile: source, replacing: existingHash != nil,
-                                          event: "imported \(p.rowCount) rows of a \(p.header.format.displayName) from \(Self.fileName(source))")
-                let outcome: ImportOutcome = existingHash == nil ? .imported(p) : .replaced(p)
-                try record?(writer, outcome)
-                return outcome
             }
+            let summary = PendingImport(kept: kept.count, alreadyPaid: alreadyPaid, replaced: replaced, totals: totals,
+                                        waiting: try writer.pendingRowCount(format: format))
+            let any = summary.kept + summary.alreadyPaid + summary.replaced > 0
+            return ImportResult(outcomes: outcomes, pending: any ? summary : nil)
+        }
+    }
+
+    private func importChannelPayouts(_ payouts: [ChannelPayoutSettlement], writer: ImportWriter, source: String, conflict: Conflict,
+                                      record: Recorder?) throws -> [ImportOutcome] {
+        try payouts.map { payout -> ImportOutcome in
+            let p = payout.settlement
+            let existingHash = try writer.storedHash(of: p.header.id)
+            if let existingHash {
+                if conflict != .replace {
+                    let outcome = try unchangedOrRefused(p, storedHash: existingHash, source: source, what: "payout", conflict: conflict)
+                    try record?(writer, outcome)
+                    return outcome
+                }
+                try writer.removeForReplacement(p.header.id)
+            }
+            for r in payout.rows {
+                try writer.insert(settlementID: p.header.id, line: r.line, transactionType: r.transactionType, amountType: r.amountType,
+                                  amountDescription: r.amountDescription, amountMinor: r.amountMinor, postedDate: r.date,
+                                  orderID: r.orderID, sku: nil, marketplace: p.marketplace)
+            }
+            try writer.saveSettlement(p, sourceFile: source, replacing: existingHash != nil,
+                                      event: "imported \(p.rowCount) rows of a \(p.header.format.displayName) from \(Self.fileName(source))")
+            let outcome: ImportOutcome = existingHash == nil ? .imported(p) : .replaced(p)
+            try record?(writer, outcome)
+            return outcome
         }
     }
 }

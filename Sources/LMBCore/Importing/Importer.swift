@@ -31,6 +31,12 @@ public struct Importer: Sendable {
 
     public func importFile(path: String, displayName: String? = nil, conflict: Conflict, progress: SettlementParser.Progress? = nil,
                            recording record: Recorder? = nil) throws -> [ImportOutcome] {
+        try importContents(path: path, displayName: displayName, conflict: conflict, progress: progress, recording: record).outcomes
+    }
+
+    /// Imports every settlement in a file and, for a channel export, keeps its rows of payouts not yet paid.
+    public func importContents(path: String, displayName: String? = nil, conflict: Conflict, progress: SettlementParser.Progress? = nil,
+                               recording record: Recorder? = nil) throws -> ImportResult {
         try InputFile.check(path, displayName: displayName)
         if VATTransactionsReport.detect(path: path) {
             throw SettlementFileError(.malformed, file: displayName ?? path,
@@ -38,12 +44,12 @@ public struct Importer: Sendable {
         }
         let format = SettlementFormat.detect(path: path)
         if format == .etsy {
-            return try importEtsy(path: path, displayName: displayName, conflict: conflict, record: record)
+            return ImportResult(outcomes: try importEtsy(path: path, displayName: displayName, conflict: conflict, record: record))
         }
-        if let payouts = try ChannelExports.parse(path: path, format: format, displayName: displayName) {
-            return try importChannelPayouts(payouts, source: displayName ?? path, conflict: conflict, record: record)
+        if let contents = try ChannelExports.contents(path: path, format: format, displayName: displayName) {
+            return try importChannelExport(contents, format: format!, source: displayName ?? path, conflict: conflict, record: record)
         }
-        return [try importAmazon(path: path, displayName: displayName, conflict: conflict, progress: progress, record: record)]
+        return ImportResult(outcomes: [try importAmazon(path: path, displayName: displayName, conflict: conflict, progress: progress, record: record)])
     }
 
     /// An Amazon report streams straight into the store: rows are written as they are parsed, inside one

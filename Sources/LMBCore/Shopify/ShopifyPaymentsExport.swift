@@ -5,7 +5,8 @@ import Foundation
 /// layout too, so both paths read the same way.
 ///
 /// A settlement per Payout ID, else per Payout Date and currency, from the rows whose payout is paid; rows of a
-/// payout not yet paid are left for a later export. Each row gives its Amount and, when non-zero, its Fee (as a
+/// payout not yet paid are read as pending rows (`PendingPayoutRow`): the import keeps them, never sends them, and a
+/// later export or fetch that shows them paid replaces them. Each row gives its Amount and, when non-zero, its Fee (as a
 /// cost); the export's own `payout` row (the payout leaving the balance, net = −payout) is the check: the rows' nets
 /// must add up to it, or the file is refused. The settlement is `SHP-<payout id>` (or `SHP-<payout date>-<currency>`),
 /// booked under the contact "Shopify Payments".
@@ -51,7 +52,17 @@ public struct ShopifyPaymentsExport {
         var raw: [String] = []
     }
 
+    /// The paid payouts only; a file with no paid row is refused (for preview and mapping explanations).
     public func parse() throws -> [ChannelPayoutSettlement] {
+        let c = try contents()
+        guard !c.payouts.isEmpty else {
+            throw fail(nil, "no row of a paid payout (\(c.pending.count) rows of payouts not yet paid: `lmb import` keeps them until they are paid)")
+        }
+        return c.payouts
+    }
+
+    /// The paid payouts and the rows of payouts not yet paid.
+    public func contents() throws -> ChannelExportContents {
         let records = try ChannelExports.records(path: path, displayName: displayName, what: "a Shopify Payments transactions export")
         let names = records[0].fields.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
         guard names.count == 16 || names.count == 18 else {
@@ -65,14 +76,15 @@ public struct ShopifyPaymentsExport {
         let cPayoutDate = try column("Payout Date"), cAmount = try column("Amount"), cFee = try column("Fee"), cNet = try column("Net")
         let cCurrency = try column("Currency"), cOrder = try? column("Order"), cPayoutID = try? column("Payout ID")
         var groups: [Group] = []
-        var unpaid = 0
+        var pending: [PendingPayoutRow] = []
+        var occurrences: [String: Int] = [:]
         for (line, f) in records.dropFirst() {
             if f.allSatisfy({ $0.trimmingCharacters(in: .whitespaces).isEmpty }) { continue }
             guard f.count == names.count else {
                 throw fail(line, "\(f.count) fields where the header has \(names.count); is a field with a comma not quoted?")
             }
             func value(_ i: Int) -> String { f[i].trimmingCharacters(in: .whitespaces) }
-            guard value(cStatus).lowercased() == "paid" else { unpaid += 1; continue }
+            let status = value(cStatus).lowercased()
             let currency = value(cCurrency).uppercased()
             guard Currency.isPlausible(currency) else { throw fail(line, "currency '\(value(cCurrency))' is not an ISO 4217 code") }
             var amounts = AmountParser(exponent: Currency(code: currency).exponent, decimalMark: .point)
@@ -88,11 +100,27 @@ public struct ShopifyPaymentsExport {
             guard let date = CalendarDate(iso: String(value(cDate).prefix(10))) else {
                 throw fail(line, "Transaction Date '\(value(cDate))' is not a date like 2024-10-31 20:00:00 -0400")
             }
+            let payoutID = cPayoutID.map(value).flatMap { $0.isEmpty ? nil : $0 }
+            if let payoutID, !payoutID.allSatisfy(\.isNumber) { throw fail(line, "Payout ID '\(payoutID)' is not a number") }
+            let type = Self.normalisedType(value(cType))
+            let order = cOrder.map(value).flatMap { $0.isEmpty ? nil : $0 }
+            guard status == "paid" else {
+                // The payout's own row of a payout still to come is not a transaction: nothing to keep.
+                if type == "PAYOUT" { continue }
+                guard !status.isEmpty else { throw fail(line, "the row has no Payout Status (paid, pending, scheduled, …)") }
+                // Identical rows (same moment, type, order and amounts) are told apart by their order in the file.
+                let key = [value(cDate), type, order ?? "", String(amount), String(fee), currency].joined(separator: "\u{1F}")
+                let n = occurrences[key, default: 0]
+                occurrences[key] = n + 1
+                pending.append(PendingPayoutRow(format: .shopify, fingerprint: SHA256.hex(key + "\u{1F}\(n)"), line: line,
+                                                transactionDate: value(cDate), date: date, transactionType: type, orderID: order,
+                                                currency: currency, amountMinor: amount, feeMinor: fee, netMinor: net, payoutStatus: status,
+                                                payoutDate: CalendarDate(iso: String(value(cPayoutDate).prefix(10))), payoutID: payoutID))
+                continue
+            }
             guard let payoutDate = CalendarDate(iso: String(value(cPayoutDate).prefix(10))) else {
                 throw fail(line, "Payout Date '\(value(cPayoutDate))' of a paid row is not a date (YYYY-MM-DD)")
             }
-            let payoutID = cPayoutID.map(value).flatMap { $0.isEmpty ? nil : $0 }
-            if let payoutID, !payoutID.allSatisfy(\.isNumber) { throw fail(line, "Payout ID '\(payoutID)' is not a number") }
             let key = payoutID.map { "id:\($0)" } ?? "date:\(payoutDate):\(currency)"
             let gi: Int
             if let i = groups.firstIndex(where: { $0.key == key }) {
@@ -102,14 +130,12 @@ public struct ShopifyPaymentsExport {
                 groups.append(Group(key: key, payoutID: payoutID, payoutDate: payoutDate, currency: currency))
                 gi = groups.count - 1
             }
-            let type = Self.normalisedType(value(cType))
             // What the payout is, not how the file spells it: a fetched payout and its export hash alike.
             groups[gi].raw.append([type, String(amount), String(fee), cOrder.map(value) ?? ""].joined(separator: "\u{1F}"))
             if type == "PAYOUT" {
                 groups[gi].payoutRows.append((line, net))
                 continue
             }
-            let order = cOrder.map(value).flatMap { $0.isEmpty ? nil : $0 }
             groups[gi].rows.append(ChannelPayoutRow(line: line, transactionType: type, amountType: "Shopify", amountDescription: "Amount",
                                                     amountMinor: amount, date: date, orderID: order))
             if fee != 0 {
@@ -118,10 +144,8 @@ public struct ShopifyPaymentsExport {
             }
             groups[gi].netMinor += net
         }
-        guard !groups.isEmpty else {
-            throw fail(nil, unpaid > 0 ? "no row of a paid payout (\(unpaid) rows of payouts not yet paid: import them once paid)" : "no rows after the header")
-        }
-        return try groups.map { g in
+        guard !groups.isEmpty || !pending.isEmpty else { throw fail(nil, "no rows after the header") }
+        let payouts = try groups.map { g in
             let name = g.payoutID.map { "payout \($0)" } ?? "the payout of \(g.payoutDate) (\(g.currency))"
             guard let payoutRow = g.payoutRows.first else {
                 throw fail(nil, "\(name) has no 'payout' row, so lmb cannot check that its rows add up to what was paid: export the transactions by payout date, so each payout comes with its payout row", .doesNotAddUp)
@@ -138,5 +162,6 @@ public struct ShopifyPaymentsExport {
             return ChannelPayoutSettlement.make(id: id, format: .shopify, marketplace: Self.marketplace, currency: g.currency,
                                                 payoutDate: g.payoutDate, rows: g.rows, hashOf: g.raw.sorted())
         }
+        return ChannelExportContents(payouts: payouts, pending: pending)
     }
 }

@@ -227,6 +227,10 @@ public final class Store: @unchecked Sendable {
             // by the next send (Store/ReferenceStore.swift).
             try Store.createPendingReferenceTable(db)
         }
+        m.registerMigration("v-pending-payout-rows") { db in
+            // Rows of channel payouts not yet paid, kept and never sent (Store/PendingRowStore.swift).
+            try Store.createPendingPayoutRowTable(db)
+        }
         return m
     }
 }

@@ -7,7 +7,8 @@ extension LMB {
         static let configuration = CommandConfiguration(
             abstract: "Import settlement reports into the store.",
             discussion: """
-            Each file (Amazon Flat File V2 or V1; an Etsy monthly statement, one settlement per payout) is parsed, checked to add up to its deposit, and stored with every row, atomically: \
+            Each file (Amazon Flat File V2 or V1; an Etsy monthly statement, one settlement per payout; a Shopify Payments \
+            transactions export, one settlement per payout; an eBay transaction report, one per payout) is parsed, checked to add up to its deposit, and stored with every row, atomically: \
             a refused or interrupted file leaves nothing behind. Importing the same file again changes nothing. \
             A file whose settlement id is already stored with other content is refused unless --replace is given, \
             and a settlement that has been sent to Xero is never replaced.
@@ -15,6 +16,11 @@ extension LMB {
             Amazon's VAT Transactions Report (GET_VAT_TRANSACTION_DATA, downloaded from Seller Central) \
             is recognised and stored as VAT data, not as a settlement: it is never sent; `lmb tax summary` reads it. \
             A later report for the same month replaces the earlier one's figures for that month.
+
+            Rows of a Shopify export whose payout is not paid yet (pending, scheduled, in transit) are kept apart, in no \
+            settlement, and never sent; `lmb shopify pending` lists them. When a later export or `lmb fetch` brings them \
+            in a paid payout, that payout's settlement replaces them. With --json each file's kept rows are one object \
+            with "outcome": "pending".
             """)
 
         @OptionGroup var global: GlobalOptions
@@ -46,12 +52,16 @@ extension LMB {
                             statuses.append(.ok)
                             continue
                         }
-                        let outcomes = try importer.importFile(path: file, replace: replace, progress: bar.update)
+                        let imported = try importer.importContents(path: file, conflict: replace ? .replace : .refuse, progress: bar.update)
                         bar.finish()
-                        for outcome in outcomes {
+                        for outcome in imported.outcomes {
                             let (json, status) = describe(outcome, file: file, mapping: mapping, ctx: ctx)
                             results.append(json)
                             statuses.append(status)
+                        }
+                        if let pending = imported.pending {
+                            results.append(describePending(pending, file: file, ctx: ctx))
+                            statuses.append(.ok)
                         }
                     } catch {
                         bar.finish()
@@ -88,6 +98,31 @@ extension LMB {
                 ("rows", .int(r.rowsAdded)), ("months", .array(r.months.map(JSON.string))),
                 ("firstDate", .optional(r.firstDate?.description)), ("lastDate", .optional(r.lastDate?.description)),
                 ("sha256", .string(r.sha256)), ("supersededMonths", .array(r.supersededMonths.map(JSON.string))),
+            ])
+        }
+
+        /// A Shopify export's rows of payouts not yet paid: kept in the store, in no settlement, never sent.
+        func describePending(_ p: PendingImport, file: String, ctx: CommandContext) -> JSON {
+            func amount(_ t: PendingImport.Total) -> String { Money(minorUnits: t.netMinor, currency: Currency(code: t.currency)).decimalString + " " + t.currency }
+            if ctx.talks {
+                if p.kept > 0 {
+                    let nets = p.totals.map(amount).joined(separator: ", ")
+                    Terminal.out("kept \(p.kept) row\(p.kept == 1 ? "" : "s") of Shopify payouts not yet paid (net \(nets)): stored, never sent; an export or fetch that shows them paid replaces them ('lmb shopify pending' lists them)")
+                }
+                if p.alreadyPaid > 0 {
+                    Terminal.out("  \(p.alreadyPaid) row\(p.alreadyPaid == 1 ? "" : "s") shown as not yet paid \(p.alreadyPaid == 1 ? "is" : "are") in a payout stored already: not kept")
+                }
+                if p.replaced > 0 {
+                    Terminal.out("  \(p.replaced) row\(p.replaced == 1 ? "" : "s") kept as not yet paid \(p.replaced == 1 ? "is" : "are") now paid, replaced by \(p.replaced == 1 ? "its payout" : "their payouts")")
+                }
+            }
+            return .object([
+                ("file", .string(file)), ("outcome", .string("pending")), ("kind", .string("shopify-pending")),
+                ("kept", .int(p.kept)), ("alreadyPaid", .int(p.alreadyPaid)), ("replaced", .int(p.replaced)), ("waiting", .int(p.waiting)),
+                ("totals", .array(p.totals.map { t in
+                    .object([("currency", .string(t.currency)), ("rows", .int(t.rows)),
+                             ("net", .money(t.netMinor, exponent: Currency(code: t.currency).exponent))])
+                })),
             ])
         }
 

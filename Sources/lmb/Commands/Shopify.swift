@@ -21,7 +21,7 @@ extension LMB {
 
             Each PAID payout becomes one settlement SHP-<payout id> (contact "Shopify Payments") whose total is the deposit.
             """,
-            subcommands: [ShopifyConnect.self, ShopifyStatus.self, ShopifySecret.self, ShopifyDisconnect.self])
+            subcommands: [ShopifyConnect.self, ShopifyStatus.self, ShopifyPending.self, ShopifySecret.self, ShopifyDisconnect.self])
     }
 
     struct ShopifyConnect: AsyncContextCommand {
@@ -135,6 +135,52 @@ extension LMB {
                     Terminal.out(texts.joined(separator: "\n\n"))
                 }
                 return accounts.isEmpty ? .config : .ok
+            }
+        }
+    }
+
+    struct ShopifyPending: ContextCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "pending",
+            abstract: "List the rows of Shopify payouts not yet paid that `lmb import` kept (never sent).",
+            discussion: """
+            A Shopify Payments transactions export can hold rows whose payout is still pending, scheduled or in transit. \
+            lmb keeps them here, in no settlement, so nothing of them reaches Xero; when a later export (or `lmb fetch`) \
+            brings them in a paid payout, that payout's settlement replaces them. Reads the store only.
+
+            Exit codes: 0 (also when nothing is pending).
+            """)
+
+        @OptionGroup var global: GlobalOptions
+
+        func run(_ ctx: RunContext) throws {
+            try runReporting {
+                let rows = try ctx.store().pendingPayoutRows(format: .shopify)
+                func money(_ minor: Int64, _ currency: String) -> String { Money(minorUnits: minor, currency: Currency(code: currency)).decimalString }
+                if ctx.json {
+                    Terminal.out(JSON.array(rows.map { r in
+                        let e = Currency(code: r.currency).exponent
+                        return .object([
+                            ("transactionDate", .string(r.transactionDate)), ("type", .string(r.transactionType)), ("order", .optional(r.orderID)),
+                            ("currency", .string(r.currency)), ("amount", .money(r.amountMinor, exponent: e)), ("fee", .money(r.feeMinor, exponent: e)),
+                            ("net", .money(r.netMinor, exponent: e)), ("payoutStatus", .string(r.payoutStatus)),
+                            ("payoutDate", .optional(r.payoutDate?.description)), ("payoutId", .optional(r.payoutID)),
+                        ])
+                    }).rendered())
+                } else if rows.isEmpty {
+                    Terminal.out("No Shopify row is waiting for its payout.")
+                } else {
+                    var table = [["date", "type", "order", "net", "currency", "payout status", "payout date"]]
+                    for r in rows {
+                        table.append([r.date.description, r.transactionType.lowercased(), r.orderID ?? "", money(r.netMinor, r.currency), r.currency,
+                                      r.payoutStatus, r.payoutDate?.description ?? ""])
+                    }
+                    var sums: [String: Int64] = [:]
+                    for r in rows { sums[r.currency, default: 0] += r.netMinor }
+                    Terminal.out(Terminal.table(table, rightAlign: [3]))
+                    Terminal.out("\(rows.count) row\(rows.count == 1 ? "" : "s") not yet paid out (net \(sums.keys.sorted().map { "\(money(sums[$0]!, $0)) \($0)" }.joined(separator: ", "))): never sent")
+                }
+                return .ok
             }
         }
     }
