@@ -145,3 +145,20 @@ struct ManyClientsTests {
         #expect(client(accounts: [stale]).nextAction == "lmb fetch --account us" && client(accounts: [stale]).health == "action")
     }
 }
+
+@Suite("Store dates without a formatter")
+struct StoreDateTests {
+    @Test("the dates the store writes read back to the same instant with and without fractions; other text falls back to the formatter")
+    func fastDates() throws {
+        for seconds in [0.0, 1_733_354_932.0, 1_733_354_932.125, 951_782_400.5, 4_102_444_799.0] {
+            let d = Date(timeIntervalSince1970: seconds)
+            let text = Store.isoText(d)
+            #expect(Store.fastDate(text).map { abs($0.timeIntervalSince(d)) < 0.0005 } == true, "\(text)")
+        }
+        #expect(Store.fastDate("2024-02-29T12:00:00Z") == Date(timeIntervalSince1970: 1_709_208_000))
+        for text in ["2023-02-29T12:00:00Z", "2024-13-01T00:00:00Z", "2024-01-01T24:00:00Z", "2024-01-01 00:00:00Z", "2024-01-01T00:00:00+01:00", ""] {
+            #expect(Store.fastDate(text) == nil, "\(text)")
+        }
+        #expect(Store.date("2024-01-01T01:00:00+01:00") == Date(timeIntervalSince1970: 1_704_067_200))
+    }
+}

@@ -111,10 +111,33 @@ public struct Mapping: Codable, Sendable, Equatable {
 
     /// The rule that books a group, from the home's rules first and then the built-in ones; nil when none matches.
     public func match(_ group: SettlementGroup) -> MappingMatch? {
-        let folded = MappingRule.FoldedGroup(group)
-        if let i = MappingRule.best(in: rules, for: folded) { return MappingMatch(source: .home(i), rule: rules[i]) }
-        if let i = MappingRule.best(in: Mapping.defaultRules, for: folded) { return MappingMatch(source: .builtIn(i), rule: Mapping.defaultRules[i]) }
+        if !rules.isEmpty, let i = MappingRule.best(in: rules, for: MappingRule.FoldedGroup(group)) {
+            return MappingMatch(source: .home(i), rule: rules[i])
+        }
+        if let i = Mapping.defaultMatches.index(for: group) { return MappingMatch(source: .builtIn(i), rule: Mapping.defaultRules[i]) }
         return nil
+    }
+
+    /// Which built-in rule books each combination, remembered: the built-in rules never change while lmb runs, and a
+    /// run over many organisations books the same few hundred combinations thousands of times.
+    static let defaultMatches = DefaultRuleMemo()
+
+    final class DefaultRuleMemo: @unchecked Sendable {
+        private let lock = NSLock()
+        /// By the combination as written (nil: no built-in rule matches); only `lock`'s holder touches it.
+        private var indices: [String: Int?] = [:]
+
+        func index(for group: SettlementGroup) -> Int? {
+            let key = group.transactionType + "\u{1F}" + group.amountType + "\u{1F}" + group.amountDescription
+            lock.lock()
+            if let known = indices[key] { lock.unlock(); return known }
+            lock.unlock()
+            let found = MappingRule.best(in: Mapping.defaultRules, for: MappingRule.FoldedGroup(group))
+            lock.lock()
+            if indices.count < 100_000 { indices[key] = .some(found) }
+            lock.unlock()
+            return found
+        }
     }
 
     /// As `match`, and then the unmapped policy: nil only when the group must wait for a rule.

@@ -81,8 +81,9 @@ public struct MappingRule: Codable, Sendable, Equatable {
     /// The index of the most specific rule that matches (the first of equals, which a validated layer never has).
     static func best(in rules: [MappingRule], for g: FoldedGroup) -> Int? {
         var best: Int?
-        for (i, rule) in rules.enumerated() where rule.matches(g) {
-            if best == nil || rules[best!].specificity < rule.specificity { best = i }
+        // By index: a rule is never copied, only the matches compared.
+        for i in rules.indices where rules[i].matches(g) {
+            if best == nil || rules[best!].specificity < rules[i].specificity { best = i }
         }
         return best
     }

@@ -8,11 +8,13 @@ extension Store {
     }
 
     static func loadConnections(_ db: Database) throws -> [StoredConnection] {
-        try Row.fetchAll(db, sql: """
-            SELECT c.*, k.id AS k_id FROM xero_connection c JOIN credential k ON k.id = c.credential_id
-            ORDER BY c.is_default DESC, c.tenant_name
+        // Two queries whatever the number of organisations, and not the tax rates and accounts each row also holds.
+        let credentials = Dictionary(try Row.fetchAll(db, sql: "SELECT * FROM credential").map { ($0["id"] as Int64, $0) }) { a, _ in a }
+        return try Row.fetchAll(db, sql: """
+            SELECT tenant_id, tenant_name, tenant_type, connection_id, credential_id, is_default, connected_at FROM xero_connection
+            ORDER BY is_default DESC, tenant_name
             """).map { row in
-            guard let credential = try Row.fetchOne(db, sql: "SELECT * FROM credential WHERE id = ?", arguments: [row["credential_id"] as Int64]) else {
+            guard let credential = credentials[row["credential_id"] as Int64] else {
                 throw LMBError.io("the store's connection to \(row["tenant_name"] as String) names a credential that is gone; run: lmb connect")
             }
             return StoredConnection(tenantID: row["tenant_id"], tenantName: row["tenant_name"], tenantType: row["tenant_type"],

@@ -51,14 +51,19 @@ extension Store {
     }
 
     public func saveOrganisationFacts(tenantID: String, _ facts: OrganisationFacts) throws {
-        factsLock.lock()
-        factsCache = [:]
-        factsLock.unlock()
-        try dbQueue.write { db in
+        let name = try dbQueue.write { db -> String? in
             func encoded<T: Encodable>(_ value: T?) -> String? { value.flatMap { try? JSONEncoder().encode($0) }.map { String(decoding: $0, as: UTF8.self) } }
             try db.execute(sql: "UPDATE xero_connection SET period_lock_date = ?, base_currency = ?, currencies = ?, org_version = ?, tax_rates_json = ?, accounts_json = ? WHERE tenant_id = ?",
                            arguments: [facts.lockDate?.description, facts.baseCurrency, facts.currencies.joined(separator: ","), facts.version,
                                        encoded(facts.taxRates), encoded(facts.accounts), tenantID])
+            return try String.fetchOne(db, sql: "SELECT tenant_name FROM xero_connection WHERE tenant_id = ?", arguments: [tenantID])
         }
+        // Only what may name this organisation is forgotten (its id, its name, the default), once the new facts are
+        // stored: fifty organisations each saving theirs must not make every other one's be read and decoded again.
+        factsLock.lock()
+        factsCache = factsCache.filter { key, _ in
+            !(key.isEmpty || key == tenantID || (name.map { key.caseInsensitiveCompare($0) == .orderedSame } ?? true))
+        }
+        factsLock.unlock()
     }
 }

@@ -3,11 +3,13 @@ import GRDB
 import GRDBSQLite
 
 /// The SQLite store: settlements, every transaction row, the groups the ledger books from, postings and events.
-// @unchecked: GRDB's DatabaseQueue serialises every access itself, and `factsCache` is read and written only under
+// @unchecked: GRDB's DatabasePool serialises writes and isolates each read itself, and `factsCache` is read and written only under
 // `factsLock`; everything else is immutable.
 public final class Store: @unchecked Sendable {
-    /// Only Store/ runs SQL: everything else asks through named methods.
-    let dbQueue: DatabaseQueue
+    /// Only Store/ runs SQL: everything else asks through named methods. A pool: one writer at a time, and reads (each
+    /// a snapshot) that run beside the writer and beside each other, so fifty organisations' sends do not queue their
+    /// reads behind one another's writes.
+    let dbQueue: DatabasePool
     public let path: String
     /// Every timestamp the store writes comes from here.
     public let clock: any LMBClock
@@ -37,7 +39,7 @@ public final class Store: @unchecked Sendable {
             try db.execute(sql: "PRAGMA synchronous = FULL")
             try db.execute(sql: "PRAGMA cache_size = -16000")  // 16 MB: fast bulk imports; a million-row import peaks near 60 MB RSS
         }
-        dbQueue = try DatabaseQueue(path: path, configuration: config)
+        dbQueue = try DatabasePool(path: path, configuration: config)
         try dbQueue.writeWithoutTransaction { db in
             try db.execute(sql: "PRAGMA journal_mode = WAL")
         }
