@@ -160,5 +160,12 @@ struct StoreDateTests {
             #expect(Store.fastDate(text) == nil, "\(text)")
         }
         #expect(Store.date("2024-01-01T01:00:00+01:00") == Date(timeIntervalSince1970: 1_704_067_200))
+        // What the store writes, written as Foundation's formatter writes it.
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        for seconds in [0.0, 1_733_354_932.125, 951_782_400.5, -86_400.25, 4_102_444_799.999] {
+            let d = Date(timeIntervalSince1970: seconds)
+            #expect(Store.isoText(d) == f.string(from: d), "\(seconds)")
+        }
     }
 }

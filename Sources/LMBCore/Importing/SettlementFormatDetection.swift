@@ -7,9 +7,10 @@ extension SettlementFormat {
     public static func detect(path: String) -> SettlementFormat? {
         guard let header = firstLine(path: path) else { return nil }
         if header.hasPrefix(EtsyStatementParser.headerStart) { return .etsy }
-        if let channel = ChannelExports.format(firstLine: header, path: path) { return channel }
+        // Amazon's tab-separated header first: it is what most files are, and the eBay check reads the file's first lines.
         let columns = Set(header.split(separator: "\t").map { $0.trimmingCharacters(in: .whitespaces).lowercased() })
-        return amazon(hasColumn: columns.contains)
+        if columns.count > 1, let format = amazon(hasColumn: columns.contains) { return format }
+        return ChannelExports.format(firstLine: header, path: path) ?? amazon(hasColumn: columns.contains)
     }
 
     /// A file's first line without its BOM, read as UTF-8; nil when it is not a regular file (opening a FIFO would

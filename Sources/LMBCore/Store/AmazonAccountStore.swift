@@ -232,10 +232,19 @@ extension Store {
                            createdTime: date(row["created_time"]), fetchedAt: date(row["fetched_at"]) ?? .distantPast)
     }
 
+    /// `2026-12-04T23:28:52.125Z` (UTC, milliseconds), written without a formatter.
     static func isoText(_ date: Date) -> String {
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return f.string(from: date)
+        let millis = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+        var (days, inDay) = millis.quotientAndRemainder(dividingBy: 86_400_000)
+        if inDay < 0 { inDay += 86_400_000; days -= 1 }
+        let ms = Int(inDay)
+        guard let day = CalendarDate(daysSince1970: Int(days)) else {
+            let f = ISO8601DateFormatter()
+            f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+            return f.string(from: date)
+        }
+        func pad(_ v: Int, _ n: Int) -> String { let s = String(v); return String(repeating: "0", count: max(0, n - s.count)) + s }
+        return "\(day)T\(pad(ms / 3_600_000, 2)):\(pad(ms / 60_000 % 60, 2)):\(pad(ms / 1000 % 60, 2)).\(pad(ms % 1000, 3))Z"
     }
 
     static func date(_ text: String?) -> Date? {

@@ -37,9 +37,19 @@ extension Store {
     }
 
     func readOrganisationFacts(tenant: String?) throws -> OrganisationFacts? {
-        guard let c = try? connection(tenant: tenant) else { return nil }
+        // The organisation `storedConnection(tenant:)` would pick — by id, else by name, else the default (else the first
+        // by name) — in one query, without reading every connection and its credential.
         return try dbQueue.read { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT period_lock_date, base_currency, currencies, org_version, tax_rates_json, accounts_json FROM xero_connection WHERE tenant_id = ?", arguments: [c.tenantID]) else { return nil }
+            let columns = "period_lock_date, base_currency, currencies, org_version, tax_rates_json, accounts_json"
+            let found: Row?
+            if let tenant {
+                found = try Row.fetchOne(db, sql: "SELECT \(columns) FROM xero_connection WHERE tenant_id = ?", arguments: [tenant])
+                    ?? Row.fetchOne(db, sql: "SELECT \(columns) FROM xero_connection WHERE tenant_name = ? COLLATE NOCASE ORDER BY is_default DESC, tenant_name LIMIT 1",
+                                    arguments: [tenant])
+            } else {
+                found = try Row.fetchOne(db, sql: "SELECT \(columns) FROM xero_connection ORDER BY is_default DESC, tenant_name LIMIT 1")
+            }
+            guard let row = found else { return nil }
             func decoded<T: Decodable>(_ column: String, _ type: T.Type) -> T? {
                 (row[column] as String?).flatMap { try? JSONDecoder().decode(T.self, from: Data($0.utf8)) }
             }
