@@ -121,7 +121,7 @@ extension Importer {
         }
     }
 
-    private func importChannelPayouts(_ payouts: [ChannelPayoutSettlement], writer: ImportWriter, source: String, conflict: Conflict,
+    func importChannelPayouts(_ payouts: [ChannelPayoutSettlement], writer: ImportWriter, source: String, conflict: Conflict,
                                       record: Recorder?) throws -> [ImportOutcome] {
         try payouts.map { payout -> ImportOutcome in
             let p = payout.settlement
@@ -140,7 +140,7 @@ extension Importer {
                                   orderID: r.orderID, sku: nil, marketplace: p.marketplace)
             }
             try writer.saveSettlement(p, sourceFile: source, replacing: existingHash != nil,
-                                      event: "imported \(p.rowCount) rows of a \(p.header.format.displayName) from \(Self.fileName(source))")
+                                      event: "imported \(p.rowCount) rows of \(p.header.format == .etsy ? "an Etsy payout" : "a \(p.header.format.displayName)") from \(Self.fileName(source))")
             let outcome: ImportOutcome = existingHash == nil ? .imported(p) : .replaced(p)
             try record?(writer, outcome)
             return outcome

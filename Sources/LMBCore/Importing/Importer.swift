@@ -87,29 +87,15 @@ public struct Importer: Sendable {
     func importEtsy(path: String, displayName: String?, conflict: Conflict, record: Recorder?) throws -> [ImportOutcome] {
         let source = displayName ?? path
         let payouts = try EtsyStatementParser(path: path, displayName: displayName).parse()
+        // One path for every payout-per-row format: the rows as channel rows, stored as Shopify's and eBay's are.
+        let channelPayouts = payouts.map { payout in
+            ChannelPayoutSettlement(settlement: payout.settlement, rows: payout.rows.map { r in
+                ChannelPayoutRow(line: r.line, transactionType: r.type, amountType: "Etsy", amountDescription: EtsyStatementParser.describe(r.title),
+                                 amountMinor: r.netMinor, date: r.date, orderID: r.info.isEmpty ? nil : r.info)
+            })
+        }
         return try store.importing { writer in
-            try payouts.map { payout -> ImportOutcome in
-                let p = payout.settlement
-                let existingHash = try writer.storedHash(of: p.header.id)
-                if let existingHash {
-                    if conflict != .replace {
-                        let outcome = try unchangedOrRefused(p, storedHash: existingHash, source: source, what: "payout", conflict: conflict)
-                        try record?(writer, outcome)
-                        return outcome
-                    }
-                    try writer.removeForReplacement(p.header.id)
-                }
-                for r in payout.rows {
-                    try writer.insert(settlementID: p.header.id, line: r.line, transactionType: r.type, amountType: "Etsy",
-                                      amountDescription: EtsyStatementParser.describe(r.title), amountMinor: r.netMinor, postedDate: r.date,
-                                      orderID: r.info.isEmpty ? nil : r.info, sku: nil, marketplace: "Etsy")
-                }
-                try writer.saveSettlement(p, sourceFile: source, replacing: existingHash != nil,
-                                          event: "imported \(p.rowCount) rows of an Etsy payout from \(Self.fileName(source))")
-                let outcome: ImportOutcome = existingHash == nil ? .imported(p) : .replaced(p)
-                try record?(writer, outcome)
-                return outcome
-            }
+            try importChannelPayouts(channelPayouts, writer: writer, source: source, conflict: conflict, record: record)
         }
     }
 
