@@ -101,9 +101,9 @@ extension Importer {
                              record: Recorder?) throws -> ImportResult {
         try store.importing { writer in
             let outcomes = try importChannelPayouts(contents.payouts, writer: writer, source: source, conflict: conflict, record: record)
+            guard format == .shopify else { return ImportResult(outcomes: outcomes) }
             let ids = contents.payouts.compactMap { p in p.settlement.header.id.hasPrefix("SHP-") ? String(p.settlement.header.id.dropFirst(4)) : nil }
             let replaced = try writer.replacePaidPendingRows(format: format, payoutIDs: ids)
-            guard format == .shopify else { return ImportResult(outcomes: outcomes) }
             let (kept, alreadyPaid) = try writer.keepPendingRows(contents.pending, source: source)
             var totals: [PendingImport.Total] = []
             for r in kept {
@@ -122,7 +122,7 @@ extension Importer {
     }
 
     func importChannelPayouts(_ payouts: [ChannelPayoutSettlement], writer: ImportWriter, source: String, conflict: Conflict,
-                                      record: Recorder?) throws -> [ImportOutcome] {
+                              record: Recorder?) throws -> [ImportOutcome] {
         try payouts.map { payout -> ImportOutcome in
             let p = payout.settlement
             let existingHash = try writer.storedHash(of: p.header.id)

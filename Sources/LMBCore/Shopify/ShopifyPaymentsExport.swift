@@ -107,14 +107,13 @@ public struct ShopifyPaymentsExport {
             guard status == "paid" else {
                 // The payout's own row of a payout still to come is not a transaction: nothing to keep.
                 if type == "PAYOUT" { continue }
-                guard !status.isEmpty else { throw fail(line, "the row has no Payout Status (paid, pending, scheduled, …)") }
                 // Identical rows (same moment, type, order and amounts) are told apart by their order in the file.
                 let key = [value(cDate), type, order ?? "", String(amount), String(fee), currency].joined(separator: "\u{1F}")
                 let n = occurrences[key, default: 0]
                 occurrences[key] = n + 1
                 pending.append(PendingPayoutRow(format: .shopify, fingerprint: SHA256.hex(key + "\u{1F}\(n)"), line: line,
                                                 transactionDate: value(cDate), date: date, transactionType: type, orderID: order,
-                                                currency: currency, amountMinor: amount, feeMinor: fee, netMinor: net, payoutStatus: status,
+                                                currency: currency, amountMinor: amount, feeMinor: fee, netMinor: net, payoutStatus: status.isEmpty ? "none" : status,
                                                 payoutDate: CalendarDate(iso: String(value(cPayoutDate).prefix(10))), payoutID: payoutID))
                 continue
             }

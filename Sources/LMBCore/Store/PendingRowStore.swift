@@ -46,9 +46,10 @@ extension Store {
 
 extension ImportWriter {
     /// A stored settlement of the channel already holds this row: the same type, order and amount, dated within a day
-    /// (an export writes the shop's time, a fetched payout UTC).
+    /// (an export writes the shop's time, a fetched payout UTC). CROSS JOIN keeps SQLite reading the channel's
+    /// settlements first and only their rows (by primary key), never every Amazon row in the store.
     private static let paidMatch = """
-        EXISTS (SELECT 1 FROM transaction_row t JOIN settlement s ON s.id = t.settlement_id
+        EXISTS (SELECT 1 FROM settlement s CROSS JOIN transaction_row t ON t.settlement_id = s.id
                 WHERE s.format = p.format AND t.transaction_type = p.transaction_type AND t.amount_description = 'Amount'
                   AND t.amount_minor = p.amount_minor AND t.order_id IS p.order_id
                   AND t.posted_date BETWEEN date(p.posted_date, '-1 day') AND date(p.posted_date, '+1 day'))
