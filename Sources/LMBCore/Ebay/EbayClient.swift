@@ -66,8 +66,12 @@ public struct EbaySigningKey: Sendable, Equatable, CustomStringConvertible, Cust
     public var customMirror: Mirror { Mirror(self, children: ["id": id, "cipher": cipher, "expiresAt": expiresAt as Any]) }
 }
 
-/// The refresh-token grant: eBay issues no new refresh token, so the one from the consent lasts 18 months.
-struct EbayRefreshGrant: TokenGrant {
+/// eBay's two grants, one request shape (form body, Basic client credentials): the refresh-token grant for the seller's
+/// Finances calls (eBay issues no new refresh token, so the one from the consent lasts 18 months), and the
+/// client-credentials grant, an application token for the Key Management API.
+struct EbayGrant: TokenGrant {
+    enum Kind { case refresh, application }
+    let kind: Kind
     let clientID: String
     let clientSecret: String
     let tokenURL: URL
@@ -76,28 +80,17 @@ struct EbayRefreshGrant: TokenGrant {
     var secrets: [String] { [clientSecret] }
 
     func request(renewing held: HeldTokens, now: Date) throws -> HTTPRequest {
-        guard let refresh = held.refreshToken, !refresh.isEmpty else {
-            throw RemoteFailure(.notConnected, "no eBay refresh token is stored", service: service)
+        let fields: [(String, String)]
+        switch kind {
+        case .refresh:
+            guard let refresh = held.refreshToken, !refresh.isEmpty else {
+                throw RemoteFailure(.notConnected, "no eBay refresh token is stored", service: service)
+            }
+            fields = [("grant_type", "refresh_token"), ("refresh_token", refresh), ("scope", EbayEndpoints.financesScope)]
+        case .application:
+            fields = [("grant_type", "client_credentials"), ("scope", EbayEndpoints.publicScope)]
         }
-        return EbayTokenRequests.request(tokenURL, clientID: clientID, secret: clientSecret,
-                                         [("grant_type", "refresh_token"), ("refresh_token", refresh), ("scope", EbayEndpoints.financesScope)])
-    }
-
-    func classify(_ r: HTTPResponse) -> RemoteFailure? { EbayTokenRequests.classify(r) }
-}
-
-/// The client-credentials grant: an application token for the Key Management API.
-struct EbayApplicationGrant: TokenGrant {
-    let clientID: String
-    let clientSecret: String
-    let tokenURL: URL
-    var service: RemoteService { .ebayIdentity }
-    var defaultLifetime: Int { 7200 }
-    var secrets: [String] { [clientSecret] }
-
-    func request(renewing held: HeldTokens, now: Date) throws -> HTTPRequest {
-        EbayTokenRequests.request(tokenURL, clientID: clientID, secret: clientSecret,
-                                  [("grant_type", "client_credentials"), ("scope", EbayEndpoints.publicScope)])
+        return EbayTokenRequests.request(tokenURL, clientID: clientID, secret: clientSecret, fields)
     }
 
     func classify(_ r: HTTPResponse) -> RemoteFailure? { EbayTokenRequests.classify(r) }
@@ -259,7 +252,7 @@ public struct EbayClient: Sendable {
         var held = accessToken ?? HeldTokens()
         held.refreshToken = credentials.refreshToken
         userTokens = OAuthTokenManager(vault: MemoryTokenVault(held),
-                                       grant: EbayRefreshGrant(clientID: credentials.clientID, clientSecret: credentials.clientSecret,
+                                       grant: EbayGrant(kind: .refresh, clientID: credentials.clientID, clientSecret: credentials.clientSecret,
                                                                tokenURL: endpoints.token),
                                        transport: transport, clock: clock, margin: 300)
     }
@@ -475,7 +468,7 @@ public struct EbayClient: Sendable {
     public static func createSigningKey(clientID: String, clientSecret: String, endpoints: EbayEndpoints, transport: any HTTPTransport,
                                         clock: any LMBClock) async throws -> EbaySigningKey {
         let app = OAuthTokenManager(vault: MemoryTokenVault(HeldTokens()),
-                                    grant: EbayApplicationGrant(clientID: clientID, clientSecret: clientSecret, tokenURL: endpoints.token),
+                                    grant: EbayGrant(kind: .application, clientID: clientID, clientSecret: clientSecret, tokenURL: endpoints.token),
                                     transport: transport, clock: clock, margin: 300)
         let exchange = Exchange(transport: transport, clock: clock, waits: WaitPolicy(maxWaits: 1, maxSingleWait: 10, maxTotalWait: 10, defaultWait: 5))
         let url = endpoints.keyManagement.appendingPathComponent("signing_key")

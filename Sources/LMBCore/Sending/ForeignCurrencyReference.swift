@@ -47,8 +47,7 @@ extension Sender {
         var items: [(settlementID: String, invoiceNumber: String)] = []
         for doc in documents where doc.part != CostOfGoodsDocument.part
             && (doc.type == Posting.DocumentType.invoice.rawValue || doc.type == Posting.DocumentType.bill.rawValue) {
-            guard let body = (try? JSONSerialization.jsonObject(with: Data(doc.body.utf8))) as? [String: Any],
-                  let code = body["CurrencyCode"] as? String, code.uppercased() != base else { continue }
+            guard let code = Self.sent(doc.body).currency, code.uppercased() != base else { continue }
             items.append((doc.settlementID, doc.invoiceNumber))
         }
         try store.recordPendingReferences(items)
@@ -63,9 +62,9 @@ extension Sender {
             for (doc, result) in results where doc.part != CostOfGoodsDocument.part {
                 guard doc.type == Posting.DocumentType.invoice.rawValue || doc.type == Posting.DocumentType.bill.rawValue,
                       case .success(let inv) = result, let invoiceID = inv.InvoiceID else { continue }
-                let body = (try? JSONSerialization.jsonObject(with: Data(doc.body.utf8))) as? [String: Any]
+                let sent = Self.sent(doc.body)
                 await updateReference(settlementID: doc.settlementID, number: doc.invoiceNumber, type: doc.type, invoiceID: invoiceID, inv: inv,
-                                      sentCurrency: body?["CurrencyCode"] as? String, sentReference: body?["Reference"] as? String, base: Currency(code: baseCode))
+                                      sentCurrency: sent.currency, sentReference: sent.reference, base: Currency(code: baseCode))
             }
         }
     }
@@ -83,14 +82,20 @@ extension Sender {
             guard posting.state == .sent, let invoiceID = posting.xeroInvoiceID else { continue }   // recovery decides first
             do {
                 guard let inv = try await client.invoiceForReference(id: invoiceID) else { continue }
-                let body = (try? JSONSerialization.jsonObject(with: Data(posting.body.utf8))) as? [String: Any]
+                let sent = Self.sent(posting.body)
                 log("settlement \(id): completing the converted reference of \(number) (an earlier run stopped before it)")
                 await updateReference(settlementID: id, number: number, type: posting.type, invoiceID: invoiceID, inv: inv,
-                                      sentCurrency: body?["CurrencyCode"] as? String, sentReference: body?["Reference"] as? String, base: Currency(code: baseCode))
+                                      sentCurrency: sent.currency, sentReference: sent.reference, base: Currency(code: baseCode))
             } catch {
                 log("settlement \(id): warning: the converted reference of \(number) is still to be written: \(error)")
             }
         }
+    }
+
+    /// The currency and Reference a document's body was sent with.
+    static func sent(_ body: String) -> (currency: String?, reference: String?) {
+        let object = (try? JSONSerialization.jsonObject(with: Data(body.utf8))) as? [String: Any]
+        return (object?["CurrencyCode"] as? String, object?["Reference"] as? String)
     }
 
     /// Writes "… (EUR 5.79 = GBP 4.88)" into the invoice's Reference, or a bill's number, once; clears the pending row.

@@ -208,7 +208,7 @@ public struct Sender: Sendable {
                 plan.results[id] = try fail(id, RollbackFlow.unfinished(id), attempted: false)
                 continue
             }
-                // Cost of goods sold: its document goes with the invoice; a missing cost is a warning, never a hold.
+            // Cost of goods sold: its document goes with the invoice; a missing cost is a warning, never a hold.
             let cogs = try costOfGoodsPlan(s, booked)
             try store.forgetFailedParts(settlementID: id, keeping: Set(booked.postings.map(\.part) + (cogs?.document == nil ? [] : [CostOfGoodsDocument.part])))
             let stored = try store.postings(settlementID: id)
@@ -324,7 +324,8 @@ public struct Sender: Sendable {
             progress(done, all.count)
             done += 1
             let result = try await postJournal(doc, stop: stop, invoiceFailed: (outcomes[doc.settlementID] ?? []).contains { if case .failure = $0.1 { return true } else { return false } })
-            if case .failure(let f) = result, f.classification != .validationFailed, !f.message.hasPrefix("not attempted") { stop = f }
+            // The first failure that is not about one document stops what follows (a journal not attempted is never one).
+            if stop == nil, case .failure(let f) = result, f.classification != .validationFailed { stop = f }
             outcomes[doc.settlementID, default: []].append((doc, result))
         }
         return outcomes

@@ -129,43 +129,27 @@ extension LMB {
             try runReporting {
                 let store = try ctx.store()
                 let accounts = try accountOption.account.map { [try EbayAccounts.account(store, label: $0)] } ?? store.channelAccounts(kind: .ebay)
-                let names = Dictionary(try store.connections().map { ($0.tenantID, $0.tenantName) }) { a, _ in a }
-                let now = ctx.clock.now
+                let view = try ChannelStatusView(store: store, kind: .ebay, now: ctx.clock.now)
                 var texts: [String] = []
                 var objects: [JSON] = []
                 for a in accounts {
-                    let payouts = try store.channelPayouts(kind: .ebay, accountLabel: a.label)
-                    func count(_ o: FetchOutcome) -> Int { payouts.filter { $0.outcome == o }.count }
-                    let organisation = a.tenantID.map { t in names[t].map { "\($0) (tenant \(t))" } ?? "tenant \(t) — not connected" } ?? "the default organisation"
-                    let last = a.lastFetchAt.map { "\(ReportsAPI.dateText($0)), \(max(0, Int(now.timeIntervalSince($0) / 86_400))) days ago" } ?? "never"
-                    let age = EbayAccounts.refreshAge(a, now: now)
+                    let common = try view.common(a)
+                    let age = EbayAccounts.refreshAge(a, now: view.now)
                     let ageText = age.map { $0.daysLeft > 0 ? "\($0.days) days old of 18 months; \($0.daysLeft) days left" : "\($0.days) days old: EXPIRED, run lmb ebay connect" } ?? "?"
                     let keyText = a.settings["signingKeyId"].map { id in
                         "Ed25519 key \(id) stored\(a.settings["signingKeyExpiresAt"].map { ", valid until \($0.prefix(10))" } ?? "")"
                     } ?? (EbaySites.mustSign(a.settings["site"] ?? "") ? "none — \(a.settings["site"] ?? "") calls must be signed: run lmb ebay connect --new-key" : "none (not needed)")
-                    var lines = ["\(a.label)", "  site            \(a.settings["site"] ?? "?")", "  client id       \(a.settings["clientId"] ?? "?")",
-                                 "  refresh token   \(ageText)", "  signing key     \(keyText)",
-                                 "  organisation    \(organisation)", "  last fetch      \(last)",
-                                 "  payouts         \(count(.imported)) imported, \(count(.known)) already known, \(count(.failed)) failed"]
-                    for p in payouts where p.outcome == .failed { lines.append("  failed payout   \(p.payoutID): \(p.message ?? "?")") }
+                    let lines = ["\(a.label)", "  site            \(a.settings["site"] ?? "?")", "  client id       \(a.settings["clientId"] ?? "?")",
+                                 "  refresh token   \(ageText)", "  signing key     \(keyText)"] + common.lines
                     texts.append(lines.joined(separator: "\n"))
                     objects.append(.object([
                         ("account", .string(a.label)), ("site", .optional(a.settings["site"])), ("clientId", .optional(a.settings["clientId"])),
                         ("refreshTokenAgeDays", age.map { .int($0.days) } ?? .null), ("refreshTokenDaysLeft", age.map { .int($0.daysLeft) } ?? .null),
                         ("signingKeyId", .optional(a.settings["signingKeyId"])), ("signingKeyExpiresAt", .optional(a.settings["signingKeyExpiresAt"])),
-                        ("tenantId", .optional(a.tenantID)), ("lastFetchAt", .optional(a.lastFetchAt.map(ReportsAPI.dateText))),
-                        ("payouts", .object([("imported", .int(count(.imported))), ("known", .int(count(.known))), ("failed", .int(count(.failed)))])),
-                        ("failedPayouts", .array(payouts.filter { $0.outcome == .failed }.map { .object([("payoutId", .string($0.payoutID)), ("message", .optional($0.message))]) })),
-                    ]))
+                    ] + common.fields))
                 }
-                if ctx.json {
-                    Terminal.out(JSON.array(objects).rendered())
-                } else if accounts.isEmpty {
-                    Terminal.out("No eBay account is connected. Run: lmb ebay connect --client-id ID --ru-name RUNAME --site EBAY_GB")
-                } else {
-                    Terminal.out(texts.joined(separator: "\n\n"))
-                }
-                return accounts.isEmpty ? .config : .ok
+                return ChannelStatusView.show(ctx, texts: texts, objects: objects,
+                                              none: "No eBay account is connected. Run: lmb ebay connect --client-id ID --ru-name RUNAME --site EBAY_GB")
             }
         }
     }

@@ -105,36 +105,18 @@ extension LMB {
             try runReporting {
                 let store = try ctx.store()
                 let accounts = try accountOption.account.map { [try ShopifyAccounts.account(store, label: $0)] } ?? store.channelAccounts(kind: .shopify)
-                let names = Dictionary(try store.connections().map { ($0.tenantID, $0.tenantName) }) { a, _ in a }
-                let now = ctx.clock.now
+                let view = try ChannelStatusView(store: store, kind: .shopify, now: ctx.clock.now)
                 var texts: [String] = []
                 var objects: [JSON] = []
                 for a in accounts {
-                    let payouts = try store.channelPayouts(kind: .shopify, accountLabel: a.label)
-                    func count(_ o: FetchOutcome) -> Int { payouts.filter { $0.outcome == o }.count }
-                    let organisation = a.tenantID.map { t in names[t].map { "\($0) (tenant \(t))" } ?? "tenant \(t) — not connected" } ?? "the default organisation"
-                    let last = a.lastFetchAt.map { "\(ReportsAPI.dateText($0)), \(max(0, Int(now.timeIntervalSince($0) / 86_400))) days ago" } ?? "never"
+                    let common = try view.common(a)
                     let auth = a.settings["auth"] == "client_credentials" ? "client credentials (client id \(a.settings["clientId"] ?? "?"); 24-hour tokens)" : "Admin API access token"
-                    var lines = ["\(a.label)", "  shop            \(a.settings["shop"] ?? "?")", "  auth            \(auth)",
-                                 "  organisation    \(organisation)", "  last fetch      \(last)",
-                                 "  payouts         \(count(.imported)) imported, \(count(.known)) already known, \(count(.failed)) failed"]
-                    for p in payouts where p.outcome == .failed { lines.append("  failed payout   \(p.payoutID): \(p.message ?? "?")") }
+                    let lines = ["\(a.label)", "  shop            \(a.settings["shop"] ?? "?")", "  auth            \(auth)"] + common.lines
                     texts.append(lines.joined(separator: "\n"))
-                    objects.append(.object([
-                        ("account", .string(a.label)), ("shop", .optional(a.settings["shop"])), ("auth", .optional(a.settings["auth"])),
-                        ("tenantId", .optional(a.tenantID)), ("lastFetchAt", .optional(a.lastFetchAt.map(ReportsAPI.dateText))),
-                        ("payouts", .object([("imported", .int(count(.imported))), ("known", .int(count(.known))), ("failed", .int(count(.failed)))])),
-                        ("failedPayouts", .array(payouts.filter { $0.outcome == .failed }.map { .object([("payoutId", .string($0.payoutID)), ("message", .optional($0.message))]) })),
-                    ]))
+                    objects.append(.object([("account", .string(a.label)), ("shop", .optional(a.settings["shop"])), ("auth", .optional(a.settings["auth"]))]
+                                           + common.fields))
                 }
-                if ctx.json {
-                    Terminal.out(JSON.array(objects).rendered())
-                } else if accounts.isEmpty {
-                    Terminal.out("No Shopify shop is connected. Run: lmb shopify connect --shop STORE.myshopify.com")
-                } else {
-                    Terminal.out(texts.joined(separator: "\n\n"))
-                }
-                return accounts.isEmpty ? .config : .ok
+                return ChannelStatusView.show(ctx, texts: texts, objects: objects, none: "No Shopify shop is connected. Run: lmb shopify connect --shop STORE.myshopify.com")
             }
         }
     }
